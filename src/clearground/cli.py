@@ -1,0 +1,315 @@
+"""The command line (a stable contract: see DESIGN.md).
+
+``--json`` prints one JSON document on stdout and nothing else there; progress and logs go
+to stderr. Exit codes: 0 success, 2 bad input (the message names file, row and field),
+1 internal error.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import sys
+import time
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from clearground.domain.errors import BadInput, ClearGroundError
+
+app = typer.Typer(
+    add_completion=False,
+    no_args_is_help=True,
+    help="Clearground: information management for mine action.",
+)
+err = Console(stderr=True, soft_wrap=True)
+
+DbOption = Annotated[
+    str | None,
+    typer.Option(
+        "--db", help="SQLite file or SQLAlchemy URL (default: $CLEARGROUND_DB, ./clearground.db)"
+    ),
+]
+FromOption = Annotated[str | None, typer.Option("--from", help="first date, YYYY-MM-DD")]
+UntilOption = Annotated[str | None, typer.Option("--until", help="last date, YYYY-MM-DD")]
+DistrictOption = Annotated[str | None, typer.Option("--district", help="district name")]
+OrgOption = Annotated[
+    str | None,
+    typer.Option("--organisation", help="organisation name or short name (includes its units)"),
+]
+
+
+def _date(value: str | None, option: str) -> dt.date | None:
+    if value is None:
+        return None
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        raise BadInput(
+            f"cannot read '{value}' as a date",
+            field=option,
+            value=value,
+            fix="Write dates as YYYY-MM-DD",
+        ) from None
+
+
+def _filters(
+    date_from: str | None,
+    until: str | None,
+    district: str | None,
+    organisation: str | None,
+    approved_only: bool = True,
+) -> Any:
+    from clearground.store.queries import Filters
+
+    return Filters(
+        _date(date_from, "--from"), _date(until, "--until"), district, organisation, approved_only
+    )
+
+
+def _open(db: str | None) -> Any:
+    from clearground.store.database import open_store
+
+    return open_store(db)
+
+
+@app.command()
+def init(
+    db: DbOption = None,
+    country: Annotated[
+        Path | None,
+        typer.Option(
+            "--country", help="district boundaries of another country (GPKG, GeoJSON, SHP)"
+        ),
+    ] = None,
+) -> None:
+    """Create a database with the ordnance catalogue and the country's districts."""
+    from clearground.store.seed import init_database
+
+    store = _open(db)
+    made = init_database(store, country)
+    err.print(
+        f"Database ready at {store.url}: {made['ordnance']} ordnance models, "
+        f"{made['locations']} locations added."
+    )
+
+
+@app.command()
+def demo(
+    db: DbOption = None,
+    scale: Annotated[float, typer.Option(help="multiplies the size of the scenario")] = 1.0,
+    seed: Annotated[int, typer.Option(help="random seed of the scenario")] = 2020,
+    no_serve: Annotated[bool, typer.Option("--no-serve", help="build only")] = False,
+    rebuild: Annotated[
+        bool, typer.Option("--rebuild", help="delete an existing demo SQLite file first")
+    ] = False,
+    truth: Annotated[Path | None, typer.Option(help="where to write the truth file")] = None,
+    host: Annotated[str, typer.Option(help="address to serve on")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="port to serve on")] = 8000,
+) -> None:
+    """Build the demo scenario, then serve the web app on it."""
+    from clearground.scenario.demo import build_demo, demo_state
+    from clearground.store.database import database_url
+
+    url = database_url(db)
+    if rebuild and url.startswith("sqlite:///"):
+        path = Path(url.removeprefix("sqlite:///"))
+        for p in (path, Path(f"{path}-wal"), Path(f"{path}-shm")):
+            p.unlink(missing_ok=True)
+    store = _open(db)
+    state = demo_state(store)
+    if state and state.get("demo_seed") == str(seed) and float(state["demo_scale"]) == scale:
+        err.print(f"The demo (seed {seed}, scale {scale:g}) is already built in {store.url}.")
+    elif state:
+        raise BadInput(
+            f"{store.url} holds a demo of another seed or scale ({state})",
+            field="--db",
+            fix="Add --rebuild to build it again",
+        )
+    else:
+        started = time.perf_counter()
+        with err.status("Building the demo scenario...") as status:
+            summary = build_demo(
+                store,
+                seed=seed,
+                scale=scale,
+                truth=truth,
+                progress=lambda m: status.update(f"Building the demo: {m}"),
+            )
+        counts = summary["counts"]
+        err.print(
+            f"Demo built in {time.perf_counter() - started:.0f} s: "
+            f"{counts['records']:,} minefield records, {counts['hazards']:,} hazards, "
+            f"{counts['activities']:,} activities, {counts['finds']:,} finds, "
+            f"{counts['accidents']:,} accidents. Truth file: {summary['truth_file']}"
+        )
+    if not no_serve:
+        _serve(store.url, host, port)
+
+
+def _serve(url: str, host: str, port: int) -> None:
+    import uvicorn
+
+    from clearground.web.app import create_app
+
+    err.print(f"Clearground is serving at http://{host}:{port}/  (Ctrl+C to stop)")
+    uvicorn.run(create_app(url), host=host, port=port, log_level="warning")
+
+
+@app.command()
+def serve(
+    db: DbOption = None,
+    host: Annotated[str, typer.Option(help="address to serve on")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="port to serve on")] = 8000,
+) -> None:
+    """Serve the web app on a database."""
+    store = _open(db)
+    _serve(store.url, host, port)
+
+
+@app.command()
+def stats(
+    db: DbOption = None,
+    by: Annotated[
+        str | None, typer.Option("--by", help="district, year, organisation or method")
+    ] = None,
+    date_from: FromOption = None,
+    until: UntilOption = None,
+    district: DistrictOption = None,
+    organisation: OrgOption = None,
+    include_unapproved: Annotated[
+        bool, typer.Option("--include-unapproved", help="count records not yet approved too")
+    ] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="print JSON on stdout")] = False,
+) -> None:
+    """Land released, devices found, casualties (approved records only by default)."""
+    from clearground.analysis import statistics as st
+    from clearground.store import queries as q
+
+    if by is not None and by not in ("district", "year", "organisation", "method"):
+        raise BadInput(
+            f"cannot break down by '{by}'",
+            field="--by",
+            value=by,
+            fix="Use district, year, organisation or method",
+        )
+    f = _filters(date_from, until, district, organisation, not include_unapproved)
+    store = _open(db)
+    with store.session() as session:
+        acts = q.activities_frame(session, f)
+        finds = q.finds_frame(session, f)
+        victims = q.victims_frame(session, f)
+        funding, rates = q.funding_frames(session, f)
+    doc: dict[str, Any] = st.summary(acts, finds, victims)
+    doc["funding"] = st.funding_summary(funding, rates)
+    doc["filters"] = f.as_dict()
+    if by:
+        doc["by"] = by
+        doc["breakdown"] = st.breakdown(acts, finds, victims, by)
+    if as_json:
+        sys.stdout.write(json.dumps(doc, ensure_ascii=False) + "\n")
+        return
+    _print_stats(doc)
+
+
+def _print_stats(doc: dict[str, Any]) -> None:
+    out = Console(soft_wrap=True)
+    table = Table(title="Clearground statistics", show_header=True)
+    table.add_column("Figure")
+    table.add_column("Value", justify="right")
+    for k, v in doc["released_m2"].items():
+        table.add_row(f"Land {k}", f"{v / 1e4:,.1f} ha")
+    for k, v in doc["devices"].items():
+        table.add_row(f"Devices: {k}", f"{v:,}")
+    for k, v in doc["casualties"].items():
+        table.add_row(f"Casualties: {k}", f"{v:,}")
+    table.add_row("Funding (USD at the rate of its date)", f"{doc['funding']['total_usd']:,.0f}")
+    out.print(table)
+    if "breakdown" in doc:
+        part = Table(title=f"By {doc['by']}")
+        for col in ("", "cancelled ha", "reduced ha", "cleared ha", "devices", "casualties"):
+            part.add_column(col, justify="right" if col else "left")
+        for row in doc["breakdown"]:
+            ha = row["released_ha"]
+            part.add_row(
+                row["key"],
+                f"{ha['cancelled']:,.1f}",
+                f"{ha['reduced']:,.1f}",
+                f"{ha['cleared']:,.1f}",
+                f"{row['devices_total']:,}",
+                f"{row['casualties_total']:,}",
+            )
+        out.print(part)
+
+
+@app.command()
+def export(
+    kind: Annotated[
+        str,
+        typer.Argument(
+            help="what to export, e.g. hazards, activities, "
+            "finds, handovers, records, recorded_mines"
+        ),
+    ],
+    output: Annotated[Path, typer.Option("-o", "--output", help="file to write")],
+    fmt: Annotated[str, typer.Option("--format", help="gpkg, geojson, csv or xlsx")] = "gpkg",
+    db: DbOption = None,
+    date_from: FromOption = None,
+    until: UntilOption = None,
+    district: DistrictOption = None,
+    organisation: OrgOption = None,
+) -> None:
+    """Export records of one kind, every review status, with a review_status column."""
+    from clearground.store.export import write_export
+    from clearground.store.queries import export_frame
+
+    f = _filters(date_from, until, district, organisation, approved_only=False)
+    store = _open(db)
+    with store.session() as session:
+        frame = export_frame(session, kind, f)
+    n = write_export(frame, output, fmt, kind)
+    err.print(f"Wrote {n:,} {kind} to {output}")
+
+
+def main() -> None:
+    """Entry point: run the app, turning Clearground errors into messages and exit codes."""
+    try:
+        app(standalone_mode=False)
+    except ClearGroundError as exc:
+        err.print(f"[bold red]Error:[/] {exc}", highlight=False)
+        sys.exit(exc.exit_code)
+    except (typer.Abort, KeyboardInterrupt):
+        sys.exit(130)
+    except typer.Exit as exc:
+        sys.exit(exc.exit_code)
+    except Exception as exc:  # click usage errors carry their own exit code
+        code = getattr(exc, "exit_code", None)
+        if code is not None and hasattr(exc, "show"):
+            exc.show()
+            sys.exit(2)
+        from sqlalchemy.exc import OperationalError
+
+        if isinstance(exc, OperationalError):
+            err.print(
+                f"[bold red]Error:[/] cannot use the database: {exc.orig}. Check --db "
+                "(a SQLite file path or a postgresql+psycopg:// URL) and that the "
+                "server is running.",
+                highlight=False,
+            )
+            sys.exit(1)
+        if os.environ.get("CLEARGROUND_DEBUG"):
+            err.print_exception()
+        err.print(
+            f"[bold red]Internal error:[/] {type(exc).__name__}: {exc}. Please report "
+            "it; run with CLEARGROUND_DEBUG=1 for the trace.",
+            highlight=False,
+        )
+        sys.exit(1)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,1 @@
+"""The demo scenario: a deterministic, seeded country programme built on real boundaries."""

@@ -1,0 +1,1 @@
+"""Persistence: SQLAlchemy tables for SQLite and PostGIS, migrations, repositories."""

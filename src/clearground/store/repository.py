@@ -1,0 +1,656 @@
+"""Writing and reading records: validation, derived columns, versions, history, revert.
+
+Every write goes through ``Registry``. It checks a record against the domain's rules, derives
+what must not be typed in (areas in m², bounding boxes, minefield-record geometry), and keeps
+each version of the record whole in ``record_version``. An edit names the version it was
+based on; if someone else saved in between, it is refused (``StaleVersion``) and nothing is
+written.
+"""
+
+from __future__ import annotations
+
+import base64
+import datetime as dt
+from collections import defaultdict
+from collections.abc import Iterable, Mapping, Sequence
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+import numpy as np
+import shapely
+from shapely.geometry.base import BaseGeometry
+from sqlalchemy import Date, DateTime, Numeric, func, insert, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from clearground.domain.errors import BadInput, NotFound, StaleVersion
+from clearground.domain.geometry import areas_m2, check_lonlat, check_polygon
+from clearground.domain.land_release import check_release_batch
+from clearground.domain.minefield_record import build_record
+from clearground.domain.records import KINDS, REVIEW_STATUSES, check_choice
+from clearground.store import tables as t
+from clearground.store.types import GeometryType
+
+RELEASING = ("cancelled", "reduced", "cleared")
+
+# (kind, name given) -> (field set, target table, column looked up)
+REFERENCES: dict[str, dict[str, tuple[str, type[t.Base], str]]] = {
+    "locations": {"parent": ("parent_id", t.Location, "name")},
+    "organisations": {"parent": ("parent_id", t.Organisation, "name")},
+    "assets": {"organisation": ("organisation_id", t.Organisation, "name")},
+    "records": {
+        "handover": ("handover_id", t.Handover, "local_id"),
+        "location": ("location_id", t.Location, "name"),
+    },
+    "hazards": {
+        "location": ("location_id", t.Location, "name"),
+        "record": ("minefield_record_id", t.MinefieldRecord, "local_id"),
+    },
+    "activities": {
+        "hazard": ("hazard_id", t.Hazard, "local_id"),
+        "organisation": ("organisation_id", t.Organisation, "name"),
+        "asset": ("asset_id", t.Asset, "local_id"),
+        "task": ("task_id", t.Task, "local_id"),
+    },
+    "finds": {
+        "activity": ("activity_id", t.Activity, "local_id"),
+        "ordnance": ("ordnance_id", t.Ordnance, "code"),
+        "location": ("location_id", t.Location, "name"),
+    },
+    "accidents": {
+        "location": ("location_id", t.Location, "name"),
+        "activity": ("activity_id", t.Activity, "local_id"),
+        "ordnance": ("ordnance_id", t.Ordnance, "code"),
+    },
+    "victims": {
+        "accident": ("accident_id", t.Accident, "local_id"),
+        "home_location": ("home_location_id", t.Location, "name"),
+    },
+    "funding": {
+        "donor": ("donor_id", t.Organisation, "name"),
+        "recipient": ("recipient_id", t.Organisation, "name"),
+    },
+    "exchange_rates": {},
+    "handovers": {},
+    "ordnance": {},
+    "tasks": {
+        "hazard": ("hazard_id", t.Hazard, "local_id"),
+        "organisation": ("organisation_id", t.Organisation, "name"),
+        "asset": ("asset_id", t.Asset, "local_id"),
+    },
+}
+
+
+def table_of(kind: str) -> type[t.Base]:
+    try:
+        return t.RECORD_TABLES[kind]
+    except KeyError:
+        raise BadInput(
+            f"unknown record kind '{kind}'",
+            field="kind",
+            value=kind,
+            fix=f"Use one of: {', '.join(t.RECORD_TABLES)}",
+        ) from None
+
+
+def kind_of(table: type[t.Base]) -> str:
+    return next(k for k, v in t.RECORD_TABLES.items() if v is table)
+
+
+def columns_of(table: type[t.Base]) -> dict[str, Any]:
+    return {c.key: c for c in table.__table__.columns}  # type: ignore[attr-defined]
+
+
+# --- snapshots --------------------------------------------------------------------------------
+
+
+def to_json_value(value: Any) -> Any:
+    """A column value as JSON: dates ISO 8601, decimals as strings, geometries as hex WKB."""
+    if isinstance(value, BaseGeometry):
+        return {"wkb": shapely.to_wkb(value, hex=True)}
+    if isinstance(value, dt.datetime | dt.date):
+        return value.isoformat()
+    if isinstance(value, Decimal):
+        return str(value)
+    if isinstance(value, bytes):
+        return {"b64": base64.b64encode(value).decode()}
+    return value
+
+
+def from_json_value(column: Any, value: Any) -> Any:
+    """Inverse of ``to_json_value`` for one column."""
+    if value is None:
+        return None
+    ctype = column.type
+    if isinstance(ctype, GeometryType):
+        return shapely.from_wkb(value["wkb"])
+    if isinstance(ctype, DateTime):
+        return dt.datetime.fromisoformat(value)
+    if isinstance(ctype, Date):
+        return dt.date.fromisoformat(value)
+    if isinstance(ctype, Numeric):
+        return Decimal(value)
+    return value
+
+
+def snapshot(row: Mapping[str, Any], table: type[t.Base]) -> dict[str, Any]:
+    return {name: to_json_value(row.get(name)) for name in columns_of(table) if name != "id"}
+
+
+# --- validation and derivation ----------------------------------------------------------------
+
+
+def _bbox(geoms: Sequence[BaseGeometry | None]) -> np.ndarray:
+    arr = np.asarray(geoms, dtype=object)
+    out = np.full((len(arr), 4), np.nan)
+    if len(arr):
+        present = ~shapely.is_missing(arr)
+        out[present] = shapely.bounds(arr[present])
+    return out
+
+
+def _coerce(column: Any, value: Any, name: str, record: str | None) -> Any:
+    """Turn text from forms and files into the column's Python type, or refuse it."""
+    if value is None or value == "":
+        return None
+    ctype = column.type
+    try:
+        if isinstance(ctype, Date) and not isinstance(value, dt.date):
+            return dt.date.fromisoformat(str(value)[:10])
+        if isinstance(ctype, Numeric) and not isinstance(value, Decimal):
+            return Decimal(str(value))
+        if column.type.python_type is int and not isinstance(value, int):
+            as_float = float(value)
+            if not as_float.is_integer():
+                raise ValueError("not a whole number")
+            return int(as_float)
+        if column.type.python_type is float and not isinstance(value, float):
+            return float(value)
+    except (ValueError, InvalidOperation, NotImplementedError):
+        pass
+    else:
+        return value
+    raise BadInput(
+        f"cannot read '{value}' as {ctype}",
+        field=name,
+        value=value,
+        record=record,
+        fix="Dates as YYYY-MM-DD, numbers with a dot as decimal separator",
+    )
+
+
+class Registry:
+    """Validated, versioned writes and reads of records in one session (one transaction)."""
+
+    def __init__(self, session: Session, user: str = "system") -> None:
+        self.session = session
+        self.user = user
+        self._ref_cache: dict[tuple[type[t.Base], str], dict[str, int]] = {}
+
+    # references ------------------------------------------------------------------------------
+    def lookup(self, table: type[t.Base], column: str, value: str) -> int:
+        """The id of the record of ``table`` whose ``column`` equals ``value``."""
+        key = (table, column)
+        cache = self._ref_cache.setdefault(key, {})
+        if value not in cache:
+            col = getattr(table, column)
+            found = self.session.execute(
+                select(table.id).where(col == value)  # type: ignore[attr-defined]
+            ).scalar_one_or_none()
+            if found is None:
+                kind = kind_of(table)
+                raise NotFound(
+                    f"no {kind} with {column} '{value}'",
+                    field=column,
+                    value=value,
+                    fix=f"Create the {kind} first or correct the reference",
+                )
+            cache[value] = found
+        return cache[value]
+
+    def _resolve(self, kind: str, values: dict[str, Any], record: str | None) -> dict[str, Any]:
+        out = dict(values)
+        for given, (field_name, target, column) in REFERENCES.get(kind, {}).items():
+            if given in out:
+                ref = out.pop(given)
+                out[field_name] = None if ref is None else self.lookup(target, column, str(ref))
+        return out
+
+    # preparation ------------------------------------------------------------------------------
+    def prepare(self, kind: str, values: Mapping[str, Any], *, creating: bool) -> dict[str, Any]:
+        """Check one record's values and derive its computed columns; nothing is written."""
+        table = table_of(kind)
+        spec = KINDS[kind]
+        cols = columns_of(table)
+        record = str(values.get("local_id")) if values.get("local_id") else None
+        row = self._resolve(kind, dict(values), record)
+        unknown = set(row) - set(cols)
+        if kind == "records":
+            unknown.discard("form")
+        if unknown:
+            raise BadInput(
+                f"unknown field(s) {', '.join(sorted(unknown))} for {kind}",
+                field=sorted(unknown)[0],
+                record=record,
+                fix=f"Known fields: {', '.join(sorted(cols))}",
+            )
+        for derived in (
+            "area_m2",
+            "min_x",
+            "min_y",
+            "max_x",
+            "max_y",
+            "closure_error_m",
+            "rows_geometry",
+            "mines_geometry",
+        ):
+            if derived in row and derived in cols and derived != "geometry":
+                raise BadInput(
+                    f"{derived} is computed by Clearground and cannot be given",
+                    field=derived,
+                    record=record,
+                    fix="Give the geometry; areas are computed from it in m²",
+                )
+        for name, value in list(row.items()):
+            col = cols[name]
+            if name == "geometry" or isinstance(col.type, GeometryType):
+                continue
+            if name in spec.enums and value is not None:
+                row[name] = check_choice(value, spec.enums[name], name, record)
+            elif name == "review_status":
+                row[name] = check_choice(value, REVIEW_STATUSES, name, record)
+            elif not isinstance(col.type, type(t.Base.type_annotation_map[dict[str, Any]])):
+                row[name] = _coerce(col, value, name, record)
+        if creating:
+            if not row.get("local_id"):
+                raise BadInput(
+                    "a local id is required",
+                    field="local_id",
+                    fix="Give each record a human-readable id, e.g. HAZ-AGD-0001",
+                )
+            missing = [f for f in spec.required if row.get(f) in (None, "")]
+            if spec.geometry_required and row.get("geometry") is None:
+                missing.append("geometry")
+            if missing:
+                raise BadInput(
+                    f"required field(s) missing: {', '.join(missing)}",
+                    field=missing[0],
+                    record=record,
+                )
+        if kind == "records" and "form" in row:
+            self._derive_record(row, record)
+        geom = row.get("geometry")
+        if "geometry" in row and geom is not None:
+            if not isinstance(geom, BaseGeometry):
+                geom = row["geometry"] = _parse_geometry(geom, record)
+            if spec.geometry == "polygon":
+                check_polygon(geom, "geometry")
+            elif spec.geometry == "point":
+                check_lonlat(geom, "geometry")
+                if geom.geom_type != "Point":
+                    raise BadInput(
+                        f"expected a point, got a {geom.geom_type}", field="geometry", record=record
+                    )
+            else:
+                check_lonlat(geom, "geometry")
+        if "geometry" in row:
+            x0, y0, x1, y1 = _bbox([geom])[0]
+            row.update(min_x=_num(x0), min_y=_num(y0), max_x=_num(x1), max_y=_num(y1))
+            if "area_m2" in cols and spec.geometry == "polygon":
+                row["area_m2"] = None if geom is None else float(areas_m2([geom])[0])
+        row["updated_by"] = self.user
+        row["updated_at"] = dt.datetime.now(dt.UTC).replace(tzinfo=None)
+        return row
+
+    def _derive_record(self, row: dict[str, Any], record: str | None) -> None:
+        try:
+            drawn = build_record(row["form"])
+        except BadInput as exc:
+            exc.record = record
+            raise
+        row["geometry"] = drawn.perimeter
+        row["closure_error_m"] = drawn.closure_error_m
+        row["rows_geometry"] = drawn.rows if not drawn.rows.is_empty else None
+        row["mines_geometry"] = shapely.multipoints(drawn.mines) if len(drawn.mines) else None
+        row["bearing_type"] = row["form"].get("bearing_type", "true")
+
+    # writes ----------------------------------------------------------------------------------
+    def add(self, kind: str, values: Mapping[str, Any], *, status: str = "draft") -> int:
+        """Create one record; returns its id."""
+        return self.add_many(kind, [values], status=status)[0]
+
+    def add_many(
+        self,
+        kind: str,
+        rows: Iterable[Mapping[str, Any]],
+        *,
+        status: str = "draft",
+        note: str | None = None,
+    ) -> list[int]:
+        """Create many records in one statement (executemany); returns their ids in order.
+
+        Every row is checked first; any bad row refuses the whole batch.
+        """
+        table = table_of(kind)
+        prepared = []
+        for i, values in enumerate(rows):
+            try:
+                row = self.prepare(kind, {"review_status": status, **values}, creating=True)
+            except BadInput as exc:
+                if exc.row is None:
+                    exc.row = i + 1
+                raise
+            row["version"] = 1
+            prepared.append(row)
+        if not prepared:
+            return []
+        self._check_local_ids_differ(prepared)
+        if kind == "activities":
+            self._check_land_release(prepared)
+        cols = columns_of(table)
+        full = [
+            {name: r.get(name, _default(cols[name])) for name in cols if name != "id"}
+            for r in prepared
+        ]
+        for r in full:
+            r["change_note"] = note or "created"
+        stmt = insert(table).returning(table.id, sort_by_parameter_order=True)  # type: ignore
+        try:
+            with self.session.begin_nested():
+                return list(self.session.execute(stmt, full).scalars())
+        except IntegrityError as exc:
+            # the unique index refused a local id that exists already: name it
+            self._check_unique_local_ids(table, prepared)
+            raise BadInput(
+                f"the database refused these {kind}: {exc.orig}",
+                fix="Check references and unique fields",
+            ) from exc
+
+    def edit(
+        self,
+        kind: str,
+        record_id: int,
+        based_on_version: int,
+        changes: Mapping[str, Any],
+        note: str | None = None,
+    ) -> int:
+        """Save ``changes`` as a new version of a record; returns the new version number.
+
+        ``based_on_version`` is the version the editor saw. If the record has moved on since,
+        ``StaleVersion`` is raised with the other edit's author and nothing is written.
+        """
+        table = table_of(kind)
+        current = self.get(kind, record_id)
+        if current["version"] != based_on_version:
+            raise StaleVersion(
+                f"{kind} {current['local_id']} was changed by {current['updated_by']} "
+                f"(version {current['version']}) after you opened version {based_on_version}",
+                record=current["local_id"],
+                field="version",
+                fix="Reload the record, look at the other change, and apply yours again",
+            )
+        merged = {**{k: v for k, v in current.items() if k not in ("id",)}, **changes}
+        row = self.prepare(
+            kind, {k: merged[k] for k in changes} | _context(kind, merged), creating=False
+        )
+        if kind == "activities" and (
+            "geometry" in changes or "result" in changes or "hazard_id" in changes
+        ):
+            self._check_land_release([{**merged, **row, "id": record_id}])
+        if "local_id" in row and row["local_id"] != current["local_id"]:
+            self._check_unique_local_ids(table, [row])
+        new_version = based_on_version + 1
+        row["version"] = new_version
+        row["change_note"] = note
+        # keep the version being replaced, whole, before replacing it
+        self.session.add(
+            t.RecordVersion(
+                kind=kind,
+                record_id=record_id,
+                version=current["version"],
+                data=snapshot(current, table),
+                changed_by=current["updated_by"],
+                changed_at=current["updated_at"],
+                note=current["change_note"],
+            )
+        )
+        self.session.flush()
+        done = self.session.execute(
+            update(table)
+            .where(table.id == record_id, table.version == based_on_version)  # type: ignore
+            .values(**row)
+        )
+        if done.rowcount != 1:  # type: ignore[attr-defined]
+            raise StaleVersion(
+                f"{kind} {current['local_id']} was changed meanwhile",
+                record=current["local_id"],
+                field="version",
+                fix="Reload the record and apply your change again",
+            )
+        return new_version
+
+    def set_review_status(
+        self,
+        kind: str,
+        record_id: int,
+        based_on_version: int,
+        status: str,
+        reason: str | None = None,
+    ) -> int:
+        """Move a record through review; a rejection needs a reason."""
+        status = check_choice(status, REVIEW_STATUSES, "review_status")
+        if status == "rejected" and not reason:
+            raise BadInput(
+                "a rejection needs a reason",
+                field="rejection_reason",
+                fix="Say what must be corrected",
+            )
+        return self.edit(
+            kind,
+            record_id,
+            based_on_version,
+            {"review_status": status, "rejection_reason": reason},
+            note=f"review: {status}",
+        )
+
+    def revert(self, kind: str, record_id: int, based_on_version: int, to_version: int) -> int:
+        """Make the content of ``to_version`` current again, as a new version."""
+        table = table_of(kind)
+        cols = columns_of(table)
+        old = next(
+            (v["data"] for v in self.history(kind, record_id) if v["version"] == to_version), None
+        )
+        if old is None:
+            raise NotFound(
+                f"{kind} {record_id} has no version {to_version}", field="version", value=to_version
+            )
+        skip = {
+            "version",
+            "updated_by",
+            "updated_at",
+            "change_note",
+            "min_x",
+            "min_y",
+            "max_x",
+            "max_y",
+            "area_m2",
+            "closure_error_m",
+            "rows_geometry",
+            "mines_geometry",
+        }
+        changes = {k: v for k, v in old.items() if k in cols and k not in skip}
+        if kind == "records":
+            changes.pop("geometry", None)
+        return self.edit(
+            kind, record_id, based_on_version, changes, note=f"reverted to version {to_version}"
+        )
+
+    # reads -----------------------------------------------------------------------------------
+    def get(self, kind: str, record_id: int) -> dict[str, Any]:
+        """The current version of a record as a dict of column values."""
+        table = table_of(kind)
+        row = (
+            self.session.execute(
+                select(table.__table__).where(table.id == record_id)  # type: ignore[attr-defined]
+            )
+            .mappings()
+            .one_or_none()
+        )
+        if row is None:
+            raise NotFound(f"no {kind} with id {record_id}", field="id", value=record_id)
+        return dict(row)
+
+    def history(self, kind: str, record_id: int) -> list[dict[str, Any]]:
+        """Every version of a record, oldest first, each whole with who, when and why."""
+        table = table_of(kind)
+        cols = columns_of(table)
+        current = self.get(kind, record_id)
+        rows = (
+            self.session.execute(
+                select(t.RecordVersion)
+                .where(t.RecordVersion.kind == kind, t.RecordVersion.record_id == record_id)
+                .order_by(t.RecordVersion.version)
+            )
+            .scalars()
+            .all()
+        )
+        versions = [
+            {
+                "version": r.version,
+                "changed_by": r.changed_by,
+                "changed_at": r.changed_at,
+                "note": r.note,
+                "data": {k: from_json_value(cols[k], v) for k, v in r.data.items() if k in cols},
+            }
+            for r in rows
+        ]
+        versions.append(
+            {
+                "version": current["version"],
+                "changed_by": current["updated_by"],
+                "changed_at": current["updated_at"],
+                "note": current["change_note"],
+                "data": {k: v for k, v in current.items() if k != "id"},
+            }
+        )
+        return versions
+
+    # invariants --------------------------------------------------------------------------------
+    @staticmethod
+    def _check_local_ids_differ(rows: Sequence[dict[str, Any]]) -> None:
+        seen: set[str] = set()
+        for i, r in enumerate(rows):
+            lid = str(r.get("local_id"))
+            if lid in seen:
+                raise BadInput(
+                    "local id given twice",
+                    field="local_id",
+                    value=lid,
+                    row=i + 1,
+                    record=lid,
+                    fix="Each record needs its own local id",
+                )
+            seen.add(lid)
+
+    def _check_unique_local_ids(self, table: type[t.Base], rows: Sequence[dict[str, Any]]) -> None:
+        """Refuse rows whose local id is taken (one query per 500 ids: for small batches)."""
+        ids = [r["local_id"] for r in rows if r.get("local_id")]
+        col = table.local_id  # type: ignore[attr-defined]
+        for start in range(0, len(ids), 500):
+            taken = (
+                self.session.execute(select(col).where(col.in_(ids[start : start + 500])))
+                .scalars()
+                .first()
+            )
+            if taken is not None:
+                raise BadInput(
+                    "a record with this local id exists already",
+                    field="local_id",
+                    value=taken,
+                    record=taken,
+                    fix="Edit the existing record (a new version) or choose another id",
+                )
+
+    def _check_land_release(self, rows: Sequence[dict[str, Any]]) -> None:
+        """Refuse releases outside their hazard, overlapping, or exceeding its area."""
+        by_hazard: dict[int, list[dict[str, Any]]] = defaultdict(list)
+        for r in rows:
+            if r.get("result") in RELEASING:
+                if r.get("hazard_id") is None:
+                    raise BadInput(
+                        "land can only be released from a hazard",
+                        field="hazard",
+                        record=r.get("local_id"),
+                        fix="Name the hazard this activity worked on",
+                    )
+                by_hazard[r["hazard_id"]].append(r)
+        if not by_hazard:
+            return
+        hazards = {
+            h.id: h
+            for h in self.session.execute(
+                select(t.Hazard.id, t.Hazard.geometry, t.Hazard.area_m2).where(
+                    t.Hazard.id.in_(list(by_hazard))
+                )
+            ).all()
+        }
+        released: dict[int, list[BaseGeometry]] = defaultdict(list)
+        skip = [r["id"] for r in rows if r.get("id") is not None]
+        for hid, geom in self.session.execute(
+            select(t.Activity.hazard_id, t.Activity.geometry).where(
+                t.Activity.hazard_id.in_(list(by_hazard)),
+                t.Activity.result.in_(RELEASING),
+                t.Activity.id.not_in(skip),
+            )
+        ).all():
+            released[hid].append(geom)
+        for hid, new_rows in by_hazard.items():
+            hazard = hazards.get(hid)
+            if hazard is None:
+                raise NotFound(f"no hazard with id {hid}", field="hazard_id", value=hid)
+            check_release_batch(
+                hazard.geometry,
+                hazard.area_m2,
+                released[hid],
+                [r["geometry"] for r in new_rows],
+                [r.get("local_id") for r in new_rows],
+            )
+
+
+def _context(kind: str, merged: Mapping[str, Any]) -> dict[str, Any]:
+    """Fields an edit re-checks even when unchanged (the geometry's kind needs none)."""
+    return {"local_id": merged["local_id"]}
+
+
+def _num(x: float) -> float | None:
+    return None if np.isnan(x) else float(x)
+
+
+def _default(column: Any) -> Any:
+    if column.default is not None and column.default.is_scalar:
+        return column.default.arg
+    if column.default is not None and column.default.is_callable:
+        return column.default.arg(None)
+    return None
+
+
+def _parse_geometry(value: Any, record: str | None) -> BaseGeometry:
+    try:
+        if isinstance(value, bytes):
+            return shapely.from_wkb(value)
+        if isinstance(value, dict):
+            return shapely.geometry.shape(value)
+        return shapely.from_wkt(str(value))
+    except Exception as exc:  # noqa: BLE001 - any parse failure is bad input
+        raise BadInput(
+            "cannot read the geometry",
+            field="geometry",
+            value=value,
+            record=record,
+            fix="Give WKT, GeoJSON or WKB in longitude/latitude",
+        ) from exc
+
+
+def count(session: Session, kind: str) -> int:
+    table = table_of(kind)
+    return int(session.execute(select(func.count()).select_from(table)).scalar_one())

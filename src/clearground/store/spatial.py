@@ -1,0 +1,65 @@
+"""Spatial filters: an R*Tree on SQLite, the GiST index (``&&``) on PostGIS.
+
+Both return candidates by bounding box; exact predicates are applied with Shapely.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import shapely
+from shapely.geometry import box
+from sqlalchemy import ColumnElement, func, select, text
+from sqlalchemy.orm import Session
+
+from clearground.domain.errors import BadInput
+from clearground.store import tables as t
+from clearground.store.repository import table_of
+
+BBox = tuple[float, float, float, float]
+
+
+def check_bbox(bbox: BBox) -> BBox:
+    """Refuse a bounding box that is not (min lon, min lat, max lon, max lat) in degrees."""
+    x0, y0, x1, y1 = bbox
+    if not (-180 <= x0 <= x1 <= 180 and -90 <= y0 <= y1 <= 90):
+        raise BadInput(
+            "a bounding box is min lon, min lat, max lon, max lat in degrees",
+            field="bbox",
+            value=bbox,
+            fix="e.g. 46.5,39.5,47.5,40.2",
+        )
+    return bbox
+
+
+def bbox_clause(session: Session, kind: str, bbox: BBox) -> ColumnElement[bool]:
+    """A WHERE clause selecting records of ``kind`` whose bounding box meets ``bbox``.
+
+    On PostGIS: ``geometry && ST_MakeEnvelope(...)`` (uses the GiST index). On SQLite: the
+    ids found in the kind's R*Tree.
+    """
+    x0, y0, x1, y1 = check_bbox(bbox)
+    table: Any = table_of(kind)
+    if table not in t.SPATIAL_TABLES:
+        raise BadInput(f"{kind} have no geometry to filter by", field="bbox")
+    dialect = session.get_bind().dialect.name
+    if dialect == "postgresql":
+        return table.geometry.op("&&")(func.ST_MakeEnvelope(x0, y0, x1, y1, 4326))
+    rtree = text(
+        f"SELECT id FROM rtree_{table.__tablename__} "
+        "WHERE max_x >= :x0 AND min_x <= :x1 AND max_y >= :y0 AND min_y <= :y1"
+    ).bindparams(x0=x0, x1=x1, y0=y0, y1=y1)
+    return table.id.in_(rtree)
+
+
+def ids_intersecting(session: Session, kind: str, bbox: BBox) -> list[int]:
+    """Ids of the records of ``kind`` whose geometry intersects ``bbox`` exactly."""
+    table: Any = table_of(kind)
+    rows = session.execute(
+        select(table.id, table.geometry).where(bbox_clause(session, kind, bbox))
+    ).all()
+    if not rows:
+        return []
+    geoms = [g for _, g in rows]
+    hit = shapely.intersects(geoms, box(*bbox))
+    return sorted(int(rid) for (rid, _), ok in zip(rows, hit, strict=True) if ok)

@@ -1,0 +1,1 @@
+"""HTTP: the web application (pages and API)."""

@@ -1,0 +1,121 @@
+"""The web application. This first page is public: aggregated figures only.
+
+Exact positions of mines, finds and hazards and victims' personal data wait for the login of
+the web-application issue; nothing here returns them.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from importlib import resources
+from typing import Any
+
+import pandas as pd
+import shapely
+from fastapi import FastAPI, Request
+from fastapi.responses import HTMLResponse, JSONResponse
+from fastapi.staticfiles import StaticFiles
+from fastapi.templating import Jinja2Templates
+from sqlalchemy import select
+
+from clearground.analysis import statistics as st
+from clearground.store import queries as q
+from clearground.store import tables as t
+from clearground.store.database import Store
+
+WEB = resources.files("clearground") / "web"
+CACHE_SECONDS = 30.0
+
+
+class Figures:
+    """Aggregates for public pages, recomputed at most every ``CACHE_SECONDS``."""
+
+    def __init__(self, store: Store) -> None:
+        self.store = store
+        self._at = 0.0
+        self._value: dict[str, Any] = {}
+
+    def get(self) -> dict[str, Any]:
+        if time.monotonic() - self._at > CACHE_SECONDS:
+            self._value = self._compute()
+            self._at = time.monotonic()
+        return self._value
+
+    def _compute(self) -> dict[str, Any]:
+        f = q.Filters()
+        with self.store.session() as session:
+            acts = q.activities_frame(session, f)
+            finds = q.finds_frame(session, f)
+            victims = q.victims_frame(session, f)
+            funding, rates = q.funding_frames(session, f)
+            districts = session.execute(
+                select(t.Location.name, t.Location.geometry).where(t.Location.kind == "district")
+            ).all()
+        head = st.summary(acts, finds, victims)
+        head["funding"] = st.funding_summary(funding, rates)
+        per = {row["key"]: row for row in st.breakdown(acts, finds, victims, "district")}
+        features = []
+        for name, geom in districts:
+            row = per.get(name)
+            simple = shapely.simplify(geom, 0.002, preserve_topology=True)
+            features.append(
+                {
+                    "type": "Feature",
+                    "geometry": shapely.geometry.mapping(simple),
+                    "properties": {
+                        "name": name,
+                        "cleared_ha": row["released_ha"]["cleared"] if row else 0.0,
+                        "released_ha": round(sum(row["released_ha"].values()), 2) if row else 0.0,
+                        "devices": row["devices_total"] if row else 0,
+                        "casualties": row["casualties_total"] if row else 0,
+                    },
+                }
+            )
+        last = max(
+            [
+                d
+                for d in (
+                    acts["end_date"].max() if len(acts) else None,
+                    finds["found_date"].max() if len(finds) else None,
+                )
+                if d is not None and not pd.isna(d)
+            ],
+            default=None,
+        )
+        head["as_of"] = last.isoformat() if last is not None else None
+        return {"summary": head, "districts": {"type": "FeatureCollection", "features": features}}
+
+
+def create_app(db_url: str) -> FastAPI:
+    """The Clearground web app on the database at ``db_url``."""
+    store = Store(db_url)
+    figures = Figures(store)
+    app = FastAPI(
+        title="Clearground", version="0.1.0", description="Information management for mine action."
+    )
+    with resources.as_file(WEB / "static") as static:
+        app.mount("/static", StaticFiles(directory=static), name="static")
+    with resources.as_file(WEB / "templates") as tpl:
+        templates = Jinja2Templates(directory=tpl)
+
+    @app.get("/", response_class=HTMLResponse, include_in_schema=False)
+    def index(request: Request) -> HTMLResponse:
+        data = figures.get()
+        return templates.TemplateResponse(
+            request,
+            "index.html",
+            {"s": data["summary"], "tile_url": os.environ.get("CLEARGROUND_TILE_URL", "")},
+        )
+
+    @app.get("/api/summary")
+    def summary() -> JSONResponse:
+        """Headline figures (approved records): released m², devices, casualties, funding."""
+        return JSONResponse(figures.get()["summary"])
+
+    @app.get("/api/districts")
+    def districts() -> JSONResponse:
+        """District outlines (simplified) with aggregated figures; no positions inside."""
+        return JSONResponse(figures.get()["districts"], media_type="application/geo+json")
+
+    return app
