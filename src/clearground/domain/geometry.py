@@ -33,8 +33,10 @@ def areas_m2(geometries: Sequence[BaseGeometry | None] | np.ndarray) -> np.ndarr
     """Ellipsoidal areas in m² of lon/lat geometries, as a float array (NaN for None).
 
     Each geometry is projected to a Lambert azimuthal equal-area projection centred on the
-    whole degree nearest its centroid, so the result is the true area on the WGS84 ellipsoid
-    (within millimetres for hazard-sized polygons), wherever the geometry lies.
+    whole degree nearest its centroid, so the result is the area on the WGS84 ellipsoid
+    wherever the geometry lies. Edges are taken as straight in that projection: for polygons
+    a few kilometres across this agrees with geodesic-edge areas (``pyproj.Geod``) to better
+    than one part in a million.
     """
     geoms = np.asarray(geometries, dtype=object)
     out = np.full(len(geoms), np.nan)

@@ -846,7 +846,10 @@ class Scenario:
                 if result != "cleared":
                     raise AssertionError("devices left in land released without clearance")
                 # a demining accident now and then at the workplace
-                if plan.kind != "battle" and self.rng.random() < 0.04 * len(sel) / 100:
+                if (
+                    plan.kind in ("record", "unrecorded")
+                    and self.rng.random() < 0.04 * len(sel) / 100
+                ):
                     dev = int(sel[0])
                     self.fate[dev] = "detonated"
                     self.fate_date[dev] = a_start
