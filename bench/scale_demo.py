@@ -34,9 +34,22 @@ def run_demo(db: str, scale: float, folder: Path) -> tuple[float, float, int]:
     before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
     started = time.perf_counter()
     subprocess.run(
-        [sys.executable, "-m", "clearground.cli", "demo", "--db", db, "--no-serve",
-         "--scale", str(scale), "--truth", str(folder / f"truth-{scale}.gpkg")],
-        check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        [
+            sys.executable,
+            "-m",
+            "clearground.cli",
+            "demo",
+            "--db",
+            db,
+            "--no-serve",
+            "--scale",
+            str(scale),
+            "--truth",
+            str(folder / f"truth-{scale}.gpkg"),
+        ],
+        check=True,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
     )
     wall = time.perf_counter() - started
     peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
@@ -46,9 +59,22 @@ def run_demo(db: str, scale: float, folder: Path) -> tuple[float, float, int]:
 
 def count_rows(url: str) -> int:
     engine = create_engine(url)
-    tables = ["location", "organisation", "asset", "ordnance", "handover", "minefield_record",
-              "hazard", "activity", "find", "accident", "victim", "funding", "exchange_rate",
-              "task"]
+    tables = [
+        "location",
+        "organisation",
+        "asset",
+        "ordnance",
+        "handover",
+        "minefield_record",
+        "hazard",
+        "activity",
+        "find",
+        "accident",
+        "victim",
+        "funding",
+        "exchange_rate",
+        "task",
+    ]
     with engine.connect() as conn:
         n = sum(conn.execute(text(f"SELECT count(*) FROM {t}")).scalar_one() for t in tables)
     engine.dispose()
@@ -72,8 +98,10 @@ def main() -> int:
     args = parser.parse_args()
     backends = ["sqlite"] if args.sqlite_only else ["sqlite", "postgis"]
     print(f"demo build, scale {args.scale:g} vs baseline scale 1 x {args.scale:g}")
-    print(f"{'backend':8} {'scale':>5} {'wall s':>8} {'peak MiB':>9} {'rows':>10} "
-          f"{'rows/s':>9} {'ratio':>6}")
+    print(
+        f"{'backend':8} {'scale':>5} {'wall s':>8} {'peak MiB':>9} {'rows':>10} "
+        f"{'rows/s':>9} {'ratio':>6}"
+    )
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
         for backend in backends:
@@ -86,8 +114,11 @@ def main() -> int:
                 results[scale] = run_demo(db, scale, folder)
                 wall, peak, rows = results[scale]
                 ratio = wall / (results[1.0][0] * scale)
-                print(f"{backend:8} {scale:5g} {wall:8.1f} {peak:9.0f} {rows:10,} "
-                      f"{rows / wall:9,.0f} {ratio:6.2f}", flush=True)
+                print(
+                    f"{backend:8} {scale:5g} {wall:8.1f} {peak:9.0f} {rows:10,} "
+                    f"{rows / wall:9,.0f} {ratio:6.2f}",
+                    flush=True,
+                )
     return 0
 
 

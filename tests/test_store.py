@@ -34,6 +34,22 @@ def add_hazard(reg: Registry, local_id: str = "HAZ-1", geom=HAZARD) -> int:
     )
 
 
+def add_clearance(reg: Registry, org: int, local_id: str, geometry, start: str = "2021-05-01"):
+    return reg.add(
+        "activities",
+        {
+            "local_id": local_id,
+            "hazard": "HAZ-1",
+            "kind": "clearance",
+            "result": "cleared",
+            "method": "manual",
+            "organisation_id": org,
+            "start_date": start,
+            "geometry": geometry,
+        },
+    )
+
+
 def totals(store: Store) -> dict[str, int]:
     with store.session() as s:
         return {k: count(s, k) for k in ("hazards", "activities", "finds", "organisations")} | {
@@ -118,38 +134,14 @@ def test_release_beyond_the_hazard_is_refused(store: Store) -> None:
         reg = Registry(s)
         org = add_org(reg)
         add_hazard(reg)
-        reg.add(
-            "activities",
-            {
-                "local_id": "ACT-1",
-                "hazard": "HAZ-1",
-                "kind": "clearance",
-                "result": "cleared",
-                "method": "manual",
-                "organisation_id": org,
-                "start_date": "2021-05-01",
-                "geometry": box(46.90, 39.90, 46.905, 39.905),
-            },
-        )
+        add_clearance(reg, org, "ACT-1", box(46.90, 39.90, 46.905, 39.905))
     before = totals(store)
     for geom, reason in (
         (box(46.904, 39.90, 46.908, 39.905), "overlaps"),
         (box(46.905, 39.90, 46.92, 39.905), "outside its hazard"),
     ):
         with pytest.raises(BadInput, match=reason), store.session() as s:
-            Registry(s).add(
-                "activities",
-                {
-                    "local_id": "ACT-2",
-                    "hazard": "HAZ-1",
-                    "kind": "clearance",
-                    "result": "cleared",
-                    "method": "manual",
-                    "organisation_id": org,
-                    "start_date": "2021-06-01",
-                    "geometry": geom,
-                },
-            )
+            add_clearance(Registry(s), org, "ACT-2", geom, "2021-06-01")
     assert totals(store) == before
 
 
@@ -158,19 +150,7 @@ def test_unknown_ordnance_is_refused_with_a_suggestion(store: Store) -> None:
         reg = Registry(s)
         org = add_org(reg)
         add_hazard(reg)
-        reg.add(
-            "activities",
-            {
-                "local_id": "ACT-1",
-                "hazard": "HAZ-1",
-                "kind": "clearance",
-                "result": "cleared",
-                "method": "manual",
-                "organisation_id": org,
-                "start_date": "2021-05-01",
-                "geometry": HAZARD,
-            },
-        )
+        add_clearance(reg, org, "ACT-1", HAZARD)
     before = totals(store)
     with pytest.raises(BadInput, match="no ordnance with code 'PMN-3'"), store.session() as s:
         Registry(s).add_many(

@@ -113,6 +113,28 @@ def _dates(stmt: Any, column: Any, f: Filters) -> Any:
     return stmt
 
 
+def _filtered_frame(
+    session: Session,
+    stmt: Any,
+    f: Filters,
+    date: Any,
+    statuses: list[Any],
+    location: Any,
+    organisation: Any,
+) -> pd.DataFrame:
+    """Apply the filters to ``stmt`` through the given columns; add a ``year`` column."""
+    stmt = _dates(stmt, date, f)
+    if f.approved_only:
+        stmt = stmt.where(and_(*(s == "approved" for s in statuses)))
+    if f.district:
+        stmt = stmt.where(location.in_(district_ids(session, f.district)))
+    if f.organisation:
+        stmt = stmt.where(organisation.in_(organisation_ids(session, f.organisation)))
+    frame = _frame(session, stmt)
+    frame["year"] = pd.to_datetime(frame[date.key]).dt.year.astype("Int64")
+    return frame
+
+
 def activities_frame(session: Session, f: Filters) -> pd.DataFrame:
     """One row per activity: result, method, kind, organisation, district, end date, area_m2."""
     org = aliased(t.Organisation)
@@ -135,16 +157,15 @@ def activities_frame(session: Session, f: Filters) -> pd.DataFrame:
         .outerjoin(t.Hazard, t.Hazard.id == t.Activity.hazard_id)
         .outerjoin(loc, loc.id == t.Hazard.location_id)
     )
-    stmt = _dates(stmt, t.Activity.end_date, f)
-    if f.approved_only:
-        stmt = stmt.where(t.Activity.review_status == "approved")
-    if f.district:
-        stmt = stmt.where(t.Hazard.location_id.in_(district_ids(session, f.district)))
-    if f.organisation:
-        stmt = stmt.where(t.Activity.organisation_id.in_(organisation_ids(session, f.organisation)))
-    frame = _frame(session, stmt)
-    frame["year"] = pd.to_datetime(frame["end_date"]).dt.year.astype("Int64")
-    return frame
+    return _filtered_frame(
+        session,
+        stmt,
+        f,
+        t.Activity.end_date,
+        [t.Activity.review_status],
+        t.Hazard.location_id,
+        t.Activity.organisation_id,
+    )
 
 
 def finds_frame(session: Session, f: Filters) -> pd.DataFrame:
@@ -168,16 +189,15 @@ def finds_frame(session: Session, f: Filters) -> pd.DataFrame:
         .outerjoin(org, org.id == t.Activity.organisation_id)
         .outerjoin(loc, loc.id == t.Find.location_id)
     )
-    stmt = _dates(stmt, t.Find.found_date, f)
-    if f.approved_only:
-        stmt = stmt.where(t.Find.review_status == "approved")
-    if f.district:
-        stmt = stmt.where(t.Find.location_id.in_(district_ids(session, f.district)))
-    if f.organisation:
-        stmt = stmt.where(t.Activity.organisation_id.in_(organisation_ids(session, f.organisation)))
-    frame = _frame(session, stmt)
-    frame["year"] = pd.to_datetime(frame["found_date"]).dt.year.astype("Int64")
-    return frame
+    return _filtered_frame(
+        session,
+        stmt,
+        f,
+        t.Find.found_date,
+        [t.Find.review_status],
+        t.Find.location_id,
+        t.Activity.organisation_id,
+    )
 
 
 def victims_frame(session: Session, f: Filters) -> pd.DataFrame:
@@ -204,18 +224,15 @@ def victims_frame(session: Session, f: Filters) -> pd.DataFrame:
         .outerjoin(t.Activity, t.Activity.id == t.Accident.activity_id)
         .outerjoin(org, org.id == t.Activity.organisation_id)
     )
-    stmt = _dates(stmt, t.Accident.accident_date, f)
-    if f.approved_only:
-        stmt = stmt.where(
-            and_(t.Victim.review_status == "approved", t.Accident.review_status == "approved")
-        )
-    if f.district:
-        stmt = stmt.where(t.Accident.location_id.in_(district_ids(session, f.district)))
-    if f.organisation:
-        stmt = stmt.where(t.Activity.organisation_id.in_(organisation_ids(session, f.organisation)))
-    frame = _frame(session, stmt)
-    frame["year"] = pd.to_datetime(frame["accident_date"]).dt.year.astype("Int64")
-    return frame
+    return _filtered_frame(
+        session,
+        stmt,
+        f,
+        t.Accident.accident_date,
+        [t.Victim.review_status, t.Accident.review_status],
+        t.Accident.location_id,
+        t.Activity.organisation_id,
+    )
 
 
 def funding_frames(session: Session, f: Filters) -> tuple[pd.DataFrame, pd.DataFrame]:
