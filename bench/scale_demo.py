@@ -37,7 +37,7 @@ def run_demo(db: str, scale: float, folder: Path) -> tuple[float, float, int]:
         [
             sys.executable,
             "-m",
-            "clearground.cli",
+            "clearground",
             "demo",
             "--db",
             db,

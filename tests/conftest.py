@@ -97,7 +97,7 @@ def run_cli(
 ) -> subprocess.CompletedProcess[str]:
     """Run the real command line in a subprocess; returns the completed process."""
     proc = subprocess.run(
-        [sys.executable, "-m", "clearground.cli", *args],
+        [sys.executable, "-m", "clearground", *args],
         capture_output=True,
         text=True,
         cwd=cwd,

@@ -311,5 +311,7 @@ def main() -> None:
         sys.exit(1)
 
 
+# command modules: each registers its commands on ``app`` when imported (one line each)
+
 if __name__ == "__main__":
     main()

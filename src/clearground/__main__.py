@@ -1,0 +1,5 @@
+"""``python -m clearground``: the command line."""
+
+from clearground.cli import main
+
+main()
