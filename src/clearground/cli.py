@@ -278,7 +278,9 @@ def export(
 def main() -> None:
     """Entry point: run the app, turning Clearground errors into messages and exit codes."""
     try:
-        app(standalone_mode=False)
+        code = app(standalone_mode=False)  # a command's typer.Exit(n) comes back as n
+        if isinstance(code, int) and code:
+            sys.exit(code)
     except ClearGroundError as exc:
         err.print(f"[bold red]Error:[/] {exc}", highlight=False)
         sys.exit(exc.exit_code)
@@ -312,6 +314,7 @@ def main() -> None:
 
 
 # command modules: each registers its commands on ``app`` when imported (one line each)
+from clearground import cli_intake  # noqa: E402,F401
 
 if __name__ == "__main__":
     main()

@@ -21,7 +21,7 @@ import numpy as np
 import shapely
 from psycopg.errors import IntegrityError as PsycopgIntegrityError
 from shapely.geometry.base import BaseGeometry
-from sqlalchemy import Date, DateTime, Numeric, func, insert, select, update
+from sqlalchemy import JSON, Date, DateTime, Numeric, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -199,6 +199,8 @@ class Registry:
             found = self.session.execute(
                 select(table.id).where(col == value)  # type: ignore[attr-defined]
             ).scalar_one_or_none()
+            if found is None and table is t.Location and column == "name":
+                found = self._location_by_any_name(value)
             if found is None:
                 kind = kind_of(table)
                 raise NotFound(
@@ -209,6 +211,23 @@ class Registry:
                 )
             cache[value] = found
         return cache[value]
+
+    def _location_by_any_name(self, value: str) -> int | None:
+        """A location known under ``value`` as an alternate name or short name, if unique."""
+        from clearground.store.seed import fold
+
+        want = fold(value)
+        hits = [
+            (kind, rid)
+            for rid, kind, name, alts in self.session.execute(
+                select(t.Location.id, t.Location.kind, t.Location.name, t.Location.alt_names)
+            )
+            if want in {fold(name), *(fold(a) for a in (alts or []))}
+        ]
+        districts = [rid for kind, rid in hits if kind == "district"]  # a town may share it
+        if len(districts) == 1:
+            return districts[0]
+        return hits[0][1] if len(hits) == 1 else None
 
     def _resolve(self, kind: str, values: dict[str, Any], record: str | None) -> dict[str, Any]:
         out = dict(values)
@@ -261,7 +280,9 @@ class Registry:
                 row[name] = check_choice(value, spec.enums[name], name, record)
             elif name == "review_status":
                 row[name] = check_choice(value, REVIEW_STATUSES, name, record)
-            elif not isinstance(col.type, type(t.Base.type_annotation_map[dict[str, Any]])):
+            elif isinstance(col.type, JSON):
+                row[name] = value.tolist() if isinstance(value, np.ndarray) else value
+            else:
                 row[name] = _coerce(col, value, name, record)
         if creating:
             if not row.get("local_id"):

@@ -175,4 +175,7 @@ def init_database(store: Store, country_file: Path | None = None) -> dict[str, i
                 select(t.Location.name).where(t.Location.kind == "country")
             ).scalar_one()
             session.add(t.Setting(key="country", value=country))
+        if country_file is None and session.get(t.Setting, "conflict_start") is None:
+            # dates before the first Karabakh war began are refused at import
+            session.add(t.Setting(key="conflict_start", value="1988-02-20"))
     return made

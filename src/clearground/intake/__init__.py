@@ -1,0 +1,1 @@
+"""Intake: reading files and forms, validating them with reasons, importing atomically."""

@@ -1,0 +1,281 @@
+"""Row checks that look at many rows at once: geometry plausibility, dates, duplicates.
+
+Each check returns ``Issue`` objects naming the row (line or feature number), the field, the
+value, the reason and the fix. Geometries are lon/lat (EPSG:4326); distances are measured on
+the ellipsoid in metres.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+
+import numpy as np
+import pandas as pd
+import shapely
+from shapely.geometry.base import BaseGeometry
+
+from clearground.domain.geometry import WGS84
+from clearground.intake.report import Issue
+
+MAX_EDGE_M = 25_000.0
+"""Consecutive vertices further apart than this are taken as a typing or CRS error."""
+BORDER_TOLERANCE_DEG = 0.02
+"""How far (degrees, about 2 km) a feature may reach beyond the country outline."""
+
+
+def _swap(geom: BaseGeometry) -> BaseGeometry:
+    return shapely.transform(geom, lambda xy: xy[:, ::-1])
+
+
+def check_geometries(
+    frame: pd.DataFrame,
+    shape: str | None,
+    required: bool,
+    country: BaseGeometry | None,
+    fix_geometry: bool,
+    fix_swapped: bool,
+) -> list[Issue]:
+    """Check (and, where asked, fix in place) the ``geometry`` column of ``frame``.
+
+    ``shape`` is "polygon", "point", "any" or None (the kind has no geometry).
+    """
+    issues: list[Issue] = []
+    if shape is None or "geometry" not in frame.columns:
+        return issues
+    rows = frame["_row"].to_numpy()
+    geoms = np.array(frame["geometry"].tolist() + [None], dtype=object)[:-1]  # writable
+    area = None
+    if country is not None:
+        area = shapely.buffer(country, BORDER_TOLERANCE_DEG)
+        shapely.prepare(area)
+    for i, geom in enumerate(geoms):
+        row = int(rows[i])
+        if geom is None or geom.is_empty:
+            if required:
+                issues.append(
+                    Issue(
+                        row,
+                        "geometry",
+                        "the geometry is missing",
+                        "missing",
+                        fix="Give a polygon or point for this record",
+                    )
+                )
+            continue
+        if shape == "polygon" and geom.geom_type not in ("Polygon", "MultiPolygon"):
+            issues.append(
+                Issue(
+                    row,
+                    "geometry",
+                    f"expected a polygon, got a {geom.geom_type}",
+                    "wrong_geometry_type",
+                    fix="Give the area as a polygon",
+                )
+            )
+            continue
+        if shape == "point" and geom.geom_type != "Point":
+            issues.append(
+                Issue(
+                    row,
+                    "geometry",
+                    f"expected a point, got a {geom.geom_type}",
+                    "wrong_geometry_type",
+                    fix="Give the position as a point",
+                )
+            )
+            continue
+        if area is not None and not area.contains(geom):
+            swapped = _swap(geom)
+            if area.contains(swapped):
+                if fix_swapped:
+                    geoms[i] = geom = swapped
+                    issues.append(
+                        Issue(
+                            row,
+                            "geometry",
+                            "latitude and longitude were swapped; swapped back (--fix-swapped)",
+                            "swapped",
+                            severity="warning",
+                        )
+                    )
+                else:
+                    issues.append(
+                        Issue(
+                            row,
+                            "geometry",
+                            "latitude and longitude look swapped",
+                            "swapped",
+                            shapely.to_wkt(geom, rounding_precision=5),
+                            "Swap the columns, or import with --fix-swapped",
+                        )
+                    )
+                    continue
+            else:
+                issues.append(
+                    Issue(
+                        row,
+                        "geometry",
+                        "the feature lies outside the country",
+                        "outside_country",
+                        shapely.to_wkt(geom, rounding_precision=4),
+                        "Check the coordinates and the coordinate system (--crs)",
+                    )
+                )
+                continue
+        if shape == "polygon":
+            problem = _polygon_problem(geom)
+            if problem == "invalid" and fix_geometry:
+                fixed = shapely.make_valid(geom)
+                fixed = shapely.union_all(
+                    [
+                        g
+                        for g in getattr(fixed, "geoms", [fixed])
+                        if g.geom_type in ("Polygon", "MultiPolygon")
+                    ]
+                )
+                if not fixed.is_empty:
+                    geoms[i] = geom = fixed
+                    issues.append(
+                        Issue(
+                            row,
+                            "geometry",
+                            "the polygon was invalid ("
+                            f"{shapely.is_valid_reason(frame['geometry'].iloc[i])});"
+                            " repaired (--fix-geometry)",
+                            "invalid_polygon",
+                            severity="warning",
+                        )
+                    )
+                    problem = None
+            if problem == "invalid":
+                issues.append(
+                    Issue(
+                        row,
+                        "geometry",
+                        "the polygon is invalid: " + shapely.is_valid_reason(geom),
+                        "invalid_polygon",
+                        fix="Correct the self-intersection, or import with "
+                        "--fix-geometry to repair it",
+                    )
+                )
+                continue
+            if problem == "few_vertices":
+                issues.append(
+                    Issue(
+                        row,
+                        "geometry",
+                        "the polygon has fewer than 3 distinct vertices",
+                        "few_vertices",
+                        fix="Check the vertices",
+                    )
+                )
+                continue
+        edge = _longest_edge_m(geom)
+        if edge > MAX_EDGE_M:
+            issues.append(
+                Issue(
+                    row,
+                    "geometry",
+                    f"two consecutive vertices lie {edge / 1000:,.0f} km apart",
+                    "far_vertices",
+                    round(edge),
+                    f"Check for a mistyped vertex (limit {MAX_EDGE_M / 1000:.0f} km)",
+                )
+            )
+    frame["geometry"] = geoms
+    return issues
+
+
+def _polygon_problem(geom: BaseGeometry) -> str | None:
+    for part in getattr(geom, "geoms", [geom]):
+        coords = np.round(np.asarray(part.exterior.coords), 9)
+        if len({tuple(c) for c in coords}) < 3:
+            return "few_vertices"
+    return None if geom.is_valid else "invalid"
+
+
+def _longest_edge_m(geom: BaseGeometry) -> float:
+    best = 0.0
+    parts = getattr(geom, "geoms", [geom])
+    for part in parts:
+        rings = [part.exterior, *part.interiors] if part.geom_type == "Polygon" else [part]
+        for ring in rings:
+            xy = np.asarray(ring.coords)
+            if len(xy) < 2:
+                continue
+            _, _, d = WGS84.inv(xy[:-1, 0], xy[:-1, 1], xy[1:, 0], xy[1:, 1])
+            best = max(best, float(np.max(d)))
+    return best
+
+
+def check_dates(
+    frame: pd.DataFrame, date_fields: list[str], conflict_start: dt.date | None, today: dt.date
+) -> list[Issue]:
+    """Dates in the future, or before the conflict began, are refused."""
+    issues = []
+    for name in date_fields:
+        if name not in frame.columns:
+            continue
+        for row, value in zip(frame["_row"], frame[name], strict=True):
+            if not isinstance(value, dt.date):
+                continue
+            if value > today:
+                issues.append(
+                    Issue(
+                        int(row),
+                        name,
+                        "the date is in the future",
+                        "future_date",
+                        value.isoformat(),
+                        "Check the year and the date format",
+                    )
+                )
+            elif conflict_start and value < conflict_start:
+                issues.append(
+                    Issue(
+                        int(row),
+                        name,
+                        f"the date is before the conflict began ({conflict_start.isoformat()})",
+                        "date_before_conflict",
+                        value.isoformat(),
+                        "Check the year and the date format",
+                    )
+                )
+    return issues
+
+
+def content_key(values: dict[str, object]) -> str:
+    """A stable key from a row's content, for files without local ids."""
+    parts = []
+    for k in sorted(values):
+        v = values[k]
+        if isinstance(v, BaseGeometry):
+            v = shapely.to_wkb(shapely.set_precision(v, 1e-9), hex=True)
+        parts.append(f"{k}={v!r}")
+    return hashlib.sha256("|".join(parts).encode()).hexdigest()[:16]
+
+
+def check_duplicates(frame: pd.DataFrame) -> list[Issue]:
+    """The same local id twice, or the same record (content) twice, in one file."""
+    issues = []
+    if "local_id" in frame.columns:
+        first: dict[str, int] = {}
+        for row, lid in zip(frame["_row"], frame["local_id"], strict=True):
+            if lid is None:
+                continue
+            if lid in first:
+                issues.append(
+                    Issue(
+                        int(row),
+                        "local_id",
+                        f"the local id also stands on row {first[lid]}",
+                        "duplicate_local_id",
+                        lid,
+                        "Give each record its own local id",
+                        record=str(lid),
+                    )
+                )
+            else:
+                first[lid] = int(row)
+    return issues

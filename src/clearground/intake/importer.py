@@ -1,0 +1,510 @@
+"""``clearground import KIND FILE``: validate every row with reasons, then write all or none.
+
+Rows are matched to existing records by local id (or, without one, by a key made from their
+content), so importing the same file twice changes nothing. New records arrive as
+``submitted``; a changed record becomes a new version. Everything is written in one
+transaction: a refusal, a dry run or a killed process leaves the database as it was.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import pyogrio
+import shapely
+from shapely.geometry.base import BaseGeometry
+from sqlalchemy import JSON, Date, select
+
+from clearground.domain.errors import BadInput
+from clearground.domain.records import KINDS
+from clearground.intake import checks
+from clearground.intake.mapping import Mapping, load_mapping, unit_factor
+from clearground.intake.readers import Source, read_source
+from clearground.intake.report import ImportReport, Issue
+from clearground.store import tables as t
+from clearground.store.database import Store
+from clearground.store.repository import REFERENCES, Registry, columns_of, table_of
+
+SYSTEM_COLUMNS = {
+    "id",
+    "version",
+    "review_status",
+    "rejection_reason",
+    "updated_by",
+    "updated_at",
+    "change_note",
+    "area_m2",
+    "min_x",
+    "min_y",
+    "max_x",
+    "max_y",
+    "closure_error_m",
+    "rows_geometry",
+    "mines_geometry",
+    "category",
+    "fid",
+}
+ALIASES = {"district": "location"}
+Progress = Callable[[str, int, int], None]
+
+
+class _RollBack(Exception):
+    """Raised inside the write transaction to undo it (refusal or dry run)."""
+
+
+def _acceptable(report: ImportReport, skip_invalid: bool) -> bool:
+    return not report.file_errors and (skip_invalid or not report.rejected_rows)
+
+
+@dataclass
+class _Row:
+    row: int
+    values: dict[str, Any]
+    existing: dict[str, Any] | None = None
+
+
+def _noop(_stage: str, _done: int, _total: int) -> None:
+    return None
+
+
+def import_file(
+    store: Store,
+    kind: str,
+    path: Path,
+    *,
+    mapping: Path | None = None,
+    crs: str | None = None,
+    dry_run: bool = False,
+    skip_invalid: bool = False,
+    fix_geometry: bool = False,
+    fix_swapped: bool = False,
+    rejects: Path | None = None,
+    user: str = "import",
+    progress: Progress | None = None,
+) -> ImportReport:
+    """Import ``path`` as records of ``kind``; see the module docstring for the rules."""
+    table_of(kind)  # refuses an unknown kind
+    say = progress or _noop
+    plan = load_mapping(mapping)
+    source = read_source(path, plan, crs)
+    report = ImportReport(str(path), kind, source.unit, rows=len(source.frame), dry_run=dry_run)
+    report.issues.extend(source.issues)
+    original = source.raw if source.raw is not None else source.frame.copy()
+    frame = _apply_mapping(source, plan, kind, report)
+    with store.session() as session:
+        context = _context(session)
+    spec = KINDS[kind]
+    report.issues += checks.check_geometries(
+        frame, spec.geometry, spec.geometry_required, context["country"], fix_geometry, fix_swapped
+    )
+    date_fields = [n for n, c in columns_of(table_of(kind)).items() if isinstance(c.type, Date)]
+    report.issues += checks.check_dates(
+        frame, date_fields, context["conflict_start"], dt.date.today()
+    )
+    report.issues += checks.check_duplicates(frame)
+    refused = False
+    try:
+        with store.session() as session:
+            registry = Registry(session, user=user)
+            rows = _prepare_rows(registry, kind, frame, report, say)
+            if kind == "hazards":
+                report.issues += _overlapping_hazards(session, rows)
+            if not _acceptable(report, skip_invalid):
+                refused = True
+                raise _RollBack
+            bad = set(report.rejected_rows)
+            _write(
+                registry,
+                kind,
+                [r for r in rows if r.row not in bad],
+                report,
+                skip_invalid,
+                path,
+                say,
+            )
+            if not _acceptable(report, skip_invalid):
+                refused = True  # a refusal found while writing (e.g. land release)
+                raise _RollBack
+            if dry_run:
+                raise _RollBack
+    except _RollBack:
+        report.written = False
+    else:
+        report.written = True
+    if refused:
+        report.created = report.updated = report.unchanged = 0
+    elif skip_invalid and report.rejected_rows and not dry_run:
+        report.reject_file = str(_write_rejects(original, report, path, rejects))
+    return report
+
+
+def _context(session: Any) -> dict[str, Any]:
+    country = (
+        session.execute(select(t.Location.geometry).where(t.Location.kind == "country"))
+        .scalars()
+        .first()
+    )
+    setting = session.get(t.Setting, "conflict_start")
+    start = dt.date.fromisoformat(setting.value) if setting else None
+    return {"country": country, "conflict_start": start}
+
+
+def _apply_mapping(source: Source, plan: Mapping, kind: str, report: ImportReport) -> pd.DataFrame:
+    """Rename columns to model fields, translate labels, parse dates and units."""
+    frame = source.frame.copy()
+    renames = {src: dst for dst, src in plan.columns.items()}
+    missing = [c for c in renames if c not in frame.columns]
+    if missing:
+        raise BadInput(
+            f"the mapping names column(s) the file lacks: {', '.join(missing)}",
+            source=report.source,
+            field=missing[0],
+            fix=f"Columns are: {', '.join(c for c in frame.columns if c != '_row')}",
+        )
+    frame = frame.rename(columns=renames)
+    frame = frame.rename(
+        columns={a: b for a, b in ALIASES.items() if a in frame.columns and b not in frame.columns}
+    )
+    cols = columns_of(table_of(kind))
+    refs = REFERENCES.get(kind, {})
+    for given, (field_name, _table, _col) in refs.items():
+        if given in frame.columns and field_name in frame.columns:
+            frame = frame.drop(columns=[field_name])  # ids differ between databases
+    for name in list(frame.columns):
+        if name in SYSTEM_COLUMNS:
+            frame = frame.drop(columns=[name])
+    for name, value in plan.defaults.items():
+        if name not in frame.columns:
+            frame[name] = value
+        else:
+            frame[name] = frame[name].where(frame[name].notna(), value)
+    for name, labels in plan.values.items():
+        if name in frame.columns:
+            folded = {str(k).strip().lower(): v for k, v in labels.items()}
+            frame[name] = frame[name].map(
+                lambda v, f=folded: f.get(str(v).strip().lower(), v) if v is not None else v
+            )
+    for name, column in cols.items():
+        if name not in frame.columns:
+            continue
+        if isinstance(column.type, Date):
+            frame[name] = _parse_dates(frame, name, plan.date_format(name), report)
+        elif isinstance(column.type, JSON):
+            frame[name] = frame[name].map(_json_value)
+    for name, unit in plan.units.items():
+        if name in frame.columns:
+            factor = unit_factor(unit)
+            numbers = pd.to_numeric(
+                frame[name].map(lambda v: str(v).replace(",", ".") if v is not None else None),
+                errors="coerce",
+            )
+            frame[name] = [None if pd.isna(x) else x * factor for x in numbers]
+    known = set(cols) | set(refs) | {"geometry", "_row", "form"}
+    extra = [c for c in frame.columns if c not in known]
+    if extra:
+        report.issues.append(
+            Issue(
+                None,
+                extra[0],
+                "column(s) not in the model were ignored: " + ", ".join(extra),
+                "ignored_columns",
+                severity="warning",
+                fix="Map them in --mapping if they hold model fields",
+            )
+        )
+        frame = frame.drop(columns=extra)
+    return frame
+
+
+def _parse_dates(
+    frame: pd.DataFrame, name: str, fmt: str | None, report: ImportReport
+) -> list[dt.date | None]:
+    out: list[dt.date | None] = []
+    for row, value in zip(frame["_row"], frame[name], strict=True):
+        if value is None or isinstance(value, dt.date) and not isinstance(value, dt.datetime):
+            out.append(value)
+            continue
+        if isinstance(value, dt.datetime | pd.Timestamp):
+            out.append(value.date())
+            continue
+        text = str(value).strip()
+        try:
+            out.append(
+                dt.datetime.strptime(text, fmt).date() if fmt else dt.date.fromisoformat(text[:10])
+            )
+        except ValueError:
+            out.append(None)
+            report.issues.append(
+                Issue(
+                    int(row),
+                    name,
+                    "cannot read the date",
+                    "unparseable",
+                    text,
+                    f"Write it as {fmt or 'YYYY-MM-DD'}, or give "
+                    "the format in the mapping (dates:)",
+                )
+            )
+    return out
+
+
+def _json_value(value: Any) -> Any:
+    if isinstance(value, np.ndarray):
+        return value.tolist()
+    if isinstance(value, str):
+        try:
+            return json.loads(value)
+        except ValueError:
+            return [v.strip() for v in value.split(",") if v.strip()]
+    return value
+
+
+def _prepare_rows(
+    registry: Registry, kind: str, frame: pd.DataFrame, report: ImportReport, say: Progress
+) -> list[_Row]:
+    """Run every row through the registry's checks; collect what fails as issues."""
+    table = table_of(kind)
+    cols = columns_of(table)
+    already = {i.row for i in report.issues if i.severity == "error"}
+    records: list[dict[str, Any]] = frame.to_dict("records")  # type: ignore[assignment]
+    ids = [r.get("local_id") for r in records]
+    if any(v is None for v in ids):
+        for r in records:
+            if r.get("local_id") is None:
+                content = {k: v for k, v in r.items() if k != "_row" and v is not None}
+                r["local_id"] = f"{kind.upper()[:3]}-{checks.content_key(content)}"
+    existing = _existing(registry, table, [r["local_id"] for r in records])
+    rows: list[_Row] = []
+    total = len(records)
+    for n, values in enumerate(records):
+        row = int(values.pop("_row"))
+        if n % 500 == 0:
+            say("checking", n, total)
+        values = {
+            k: v
+            for k, v in values.items()
+            if not (v is None or (isinstance(v, float) and np.isnan(v)))
+        }
+        current = existing.get(values["local_id"])
+        if row in already:
+            continue
+        try:
+            registry.prepare(
+                kind, {"review_status": "submitted", **values}, creating=current is None
+            )
+        except BadInput as exc:
+            report.issues.append(
+                Issue(
+                    row,
+                    exc.field,
+                    exc.reason,
+                    _check_of(exc),
+                    exc.value,
+                    exc.fix,
+                    record=values.get("local_id"),
+                )
+            )
+            continue
+        rows.append(_Row(row, values, current))
+    say("checking", total, total)
+    del cols
+    return rows
+
+
+def _check_of(exc: BadInput) -> str:
+    text = exc.reason.lower()
+    for needle, code in (
+        ("unknown value", "unknown_value"),
+        ("no ", "unknown_reference"),
+        ("required", "missing"),
+        ("cannot read", "unparseable"),
+        ("polygon", "invalid_polygon"),
+        ("computed", "derived_field"),
+        ("unknown field", "unknown_field"),
+    ):
+        if needle in text:
+            return code
+    return "refused"
+
+
+def _existing(registry: Registry, table: type[t.Base], ids: list[str]) -> dict[str, dict]:
+    found: dict[str, dict] = {}
+    col = table.local_id  # type: ignore[attr-defined]
+    for start in range(0, len(ids), 900):
+        chunk = ids[start : start + 900]
+        for row in registry.session.execute(
+            select(table.__table__).where(col.in_(chunk))
+        ).mappings():
+            found[row["local_id"]] = dict(row)
+    return found
+
+
+def _same(a: Any, b: Any) -> bool:
+    if isinstance(a, BaseGeometry) or isinstance(b, BaseGeometry):
+        return (
+            a is not None
+            and b is not None
+            and shapely.equals_exact(shapely.normalize(a), shapely.normalize(b), 1e-9)
+        )
+    if isinstance(a, float) or isinstance(b, float):
+        try:
+            return abs(float(a) - float(b)) <= 1e-9 * max(1.0, abs(float(a)))
+        except (TypeError, ValueError):
+            return False
+    return bool(a == b) or (str(a) == str(b) and a is not None and b is not None)
+
+
+def _write(
+    registry: Registry,
+    kind: str,
+    rows: list[_Row],
+    report: ImportReport,
+    skip_invalid: bool,
+    path: Path,
+    say: Progress,
+) -> None:
+    note = f"import {path.name}"
+    new = [r for r in rows if r.existing is None]
+    changed = []
+    for r in rows:
+        if r.existing is None:
+            continue
+        prepared = registry.prepare(kind, r.values, creating=False)
+        diff = {
+            k: v for k, v in r.values.items() if not _same(prepared.get(k, v), r.existing.get(k))
+        }
+        if kind == "records" and "form" in diff and _same_form(r.values, r.existing):
+            diff.pop("form")
+        diff = {
+            k: v
+            for k, v in diff.items()
+            if k in columns_of(table_of(kind)) or k in REFERENCES.get(kind, {}) or k == "form"
+        }
+        if any(
+            not _same(prepared.get(k), r.existing.get(k))
+            for k in prepared
+            if k in r.existing
+            and k
+            not in ("updated_by", "updated_at", "review_status", "min_x", "min_y", "max_x", "max_y")
+        ):
+            changed.append((r, diff))
+        else:
+            report.unchanged += 1
+    while True:
+        try:
+            with registry.session.begin_nested():
+                for start in range(0, len(new), 5000):
+                    say("writing", start, len(new))
+                    registry.add_many(
+                        kind,
+                        [r.values for r in new[start : start + 5000]],
+                        status="submitted",
+                        note=note,
+                    )
+                say("writing", len(new), len(new))
+            break
+        except BadInput as exc:
+            culprit = next((r for r in new if r.values.get("local_id") == exc.record), None)
+            report.issues.append(
+                Issue(
+                    culprit.row if culprit else None,
+                    exc.field,
+                    exc.reason,
+                    "land_release" if "releas" in exc.reason else "refused",
+                    exc.value,
+                    exc.fix,
+                    record=exc.record,
+                )
+            )
+            if culprit is None or not skip_invalid:
+                return
+            new.remove(culprit)
+    report.created = len(new)
+    for r, diff in changed:
+        current = r.existing or {}
+        registry.edit(
+            kind,
+            current["id"],
+            current["version"],
+            {**diff, "review_status": "submitted"},
+            note=note,
+        )
+        report.updated += 1
+
+
+def _same_form(values: dict[str, Any], existing: dict[str, Any]) -> bool:
+    return json.dumps(values.get("form"), sort_keys=True) == json.dumps(
+        existing.get("form"), sort_keys=True
+    )
+
+
+def _overlapping_hazards(session: Any, rows: list[_Row]) -> list[Issue]:
+    """Warn about new hazards overlapping each other or hazards already held (> 1 % area)."""
+    issues: list[Issue] = []
+    geoms = [r.values.get("geometry") for r in rows]
+    if not geoms:
+        return issues
+    held = session.execute(select(t.Hazard.local_id, t.Hazard.geometry)).all()
+    names = [r.values["local_id"] for r in rows] + [h[0] for h in held]
+    everything = np.asarray(geoms + [h[1] for h in held], dtype=object)
+    tree = shapely.STRtree(everything)
+    pairs = tree.query(np.asarray(geoms, dtype=object), predicate="intersects")
+    for i, j in zip(*pairs, strict=True):
+        if i == j or names[i] == names[j] or (j < len(rows) and j < i):
+            continue
+        a, b = everything[i], everything[j]
+        share = a.intersection(b).area / max(min(a.area, b.area), 1e-18)
+        if share > 0.01:
+            issues.append(
+                Issue(
+                    rows[i].row,
+                    "geometry",
+                    f"overlaps hazard {names[j]} by {share:.0%} of the smaller",
+                    "overlapping_hazards",
+                    fix="Merge or reshape the hazards if they are the same ground",
+                    severity="warning",
+                    record=names[i],
+                )
+            )
+    return issues
+
+
+def _write_rejects(
+    original: pd.DataFrame, report: ImportReport, path: Path, target: Path | None
+) -> Path:
+    """The rejected rows as they came, with why, in a file ready to correct and re-import."""
+    reasons: dict[int, list[Issue]] = {}
+    for issue in report.issues:
+        if issue.severity == "error" and issue.row is not None:
+            reasons.setdefault(issue.row, []).append(issue)
+    bad = original[original["_row"].isin(list(reasons))].copy()
+    bad["reject_field"] = bad["_row"].map(lambda r: "; ".join(str(i.field) for i in reasons[r]))
+    bad["reject_reason"] = bad["_row"].map(
+        lambda r: "; ".join(i.describe(report.unit) for i in reasons[r])
+    )
+    bad = bad.rename(columns={"_row": f"source_{report.unit}"})
+    suffix = path.suffix.lower()
+    if suffix in (".csv", ".txt", ".tsv", ".xlsx", ".xlsm"):
+        out = target or path.with_name(
+            f"{path.stem}.rejects{'.xlsx' if 'xls' in suffix else '.csv'}"
+        )
+        if out.suffix == ".xlsx":
+            bad.to_excel(out, index=False)
+        else:
+            bad.to_csv(out, index=False)
+        return out
+    out = target or path.with_name(f"{path.stem}.rejects.gpkg")
+    out.unlink(missing_ok=True)
+    import geopandas as gpd
+
+    pyogrio.write_dataframe(
+        gpd.GeoDataFrame(bad, geometry="geometry", crs=4326), out, driver="GPKG"
+    )
+    return out

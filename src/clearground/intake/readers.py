@@ -1,0 +1,251 @@
+"""Reading a source file into a data frame of rows with lon/lat geometries.
+
+Formats: GeoPackage, GeoJSON, Shapefile (also zipped), KML, FlatGeobuf (through GDAL), CSV and
+XLSX (coordinates from lat/lon columns, a WKT column or an MGRS column). Every row keeps its
+number in the source (``_row``): the line for CSV and XLSX (the header is line 1), the
+feature number for vector files.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import pyogrio
+import shapely
+from pyproj import CRS, Transformer
+
+from clearground.domain.errors import BadInput
+from clearground.intake.mapping import Mapping
+from clearground.intake.report import Issue
+
+TABLE_SUFFIXES = {".csv", ".txt", ".tsv", ".xlsx", ".xlsm"}
+VECTOR_SUFFIXES = {
+    ".gpkg",
+    ".geojson",
+    ".json",
+    ".shp",
+    ".zip",
+    ".kml",
+    ".kmz",
+    ".fgb",
+    ".gml",
+    ".sqlite",
+}
+LAT_NAMES = ("lat", "latitude", "y", "enlik", "широта")
+LON_NAMES = ("lon", "lng", "long", "longitude", "x", "uzunluq", "долгота")
+
+
+@dataclass
+class Source:
+    """Rows of a file: attributes as text, ``geometry`` (lon/lat or None), ``_row``."""
+
+    frame: pd.DataFrame
+    unit: str  # "line" or "feature"
+    issues: list[Issue] = field(default_factory=list)
+    raw: pd.DataFrame | None = None  # the rows as they came (with ``_row``), for reject files
+
+
+def read_source(path: Path, mapping: Mapping, crs: str | None = None) -> Source:
+    """Read ``path`` into rows; refuses unreadable files and wrong or missing CRSs."""
+    if not path.exists():
+        raise BadInput("the file does not exist", source=str(path), fix="Check the path")
+    suffix = path.suffix.lower()
+    declared = crs or mapping.crs
+    if suffix in TABLE_SUFFIXES:
+        return _read_table(path, mapping, declared)
+    if suffix in VECTOR_SUFFIXES:
+        return _read_vector(path, mapping, declared)
+    raise BadInput(
+        f"cannot import '{suffix}' files",
+        source=str(path),
+        fix="Use GeoPackage, GeoJSON, Shapefile (or .zip), KML, FlatGeobuf, CSV or XLSX",
+    )
+
+
+def _read_vector(path: Path, mapping: Mapping, declared: str | None) -> Source:
+    try:
+        frame = pyogrio.read_dataframe(path, layer=mapping.layer)
+    except Exception as exc:  # noqa: BLE001 - GDAL errors are all unreadable input here
+        raise BadInput(
+            f"cannot read the file: {exc}",
+            source=str(path),
+            fix="Check that it opens in QGIS; give --mapping layer: for a multi-layer file",
+        ) from exc
+    issues: list[Issue] = []
+    if not isinstance(frame, gpd.GeoDataFrame):
+        frame = gpd.GeoDataFrame(frame, geometry=gpd.GeoSeries([None] * len(frame)))
+    geoms = frame.geometry.values
+    if frame.crs is None:
+        if declared:
+            frame = frame.set_crs(declared)
+        elif _degrees_like(geoms):
+            issues.append(
+                Issue(
+                    None,
+                    "crs",
+                    "the file states no coordinate system; taken as "
+                    "WGS84 longitude/latitude (EPSG:4326)",
+                    "crs_missing",
+                    fix="Give --crs if that is wrong",
+                    severity="warning",
+                )
+            )
+            frame = frame.set_crs(4326)
+        else:
+            raise BadInput(
+                "the file states no coordinate system and its numbers are not degrees",
+                source=str(path),
+                field="crs",
+                fix="Give the CRS with --crs EPSG:NNNN (e.g. a UTM zone 32638)",
+            )
+    elif frame.crs.is_geographic and not _degrees_like(geoms):
+        raise BadInput(
+            f"the file says {frame.crs.to_string()} (degrees) but holds projected numbers",
+            source=str(path),
+            field="crs",
+            fix="Correct the .prj / CRS of the file, or give --crs EPSG:NNNN",
+        )
+    frame = frame.to_crs(4326)
+    attrs = pd.DataFrame(frame.drop(columns=frame.geometry.name))
+    attrs = attrs.astype(object).where(attrs.notna(), None)
+    attrs["geometry"] = frame.geometry.values
+    attrs["_row"] = np.arange(1, len(attrs) + 1)
+    attrs = attrs.reset_index(drop=True)
+    return Source(attrs, "feature", issues, attrs.copy())
+
+
+def _read_table(path: Path, mapping: Mapping, declared: str | None) -> Source:
+    try:
+        if path.suffix.lower() in (".xlsx", ".xlsm"):
+            sheet = mapping.sheet if mapping.sheet is not None else 0
+            raw = pd.read_excel(path, sheet_name=sheet, dtype=str, keep_default_na=False)
+        else:
+            sep = "\t" if path.suffix.lower() == ".tsv" else None
+            raw = pd.read_csv(
+                path,
+                dtype=str,
+                keep_default_na=False,
+                sep=sep,
+                engine="python",
+                encoding="utf-8-sig",
+            )
+    except Exception as exc:  # noqa: BLE001 - parser errors are all unreadable input
+        raise BadInput(
+            f"cannot read the table: {exc}",
+            source=str(path),
+            fix="Save it as UTF-8 CSV or XLSX with one header row",
+        ) from exc
+    raw.columns = [str(c).strip() for c in raw.columns]
+    frame = raw.astype(object).where(raw != "", None)
+    as_read = frame.copy()
+    as_read["_row"] = np.arange(2, len(frame) + 2)
+    geometry, issues = _table_geometry(frame, mapping, declared, path)
+    frame["geometry"] = geometry
+    frame["_row"] = np.arange(2, len(frame) + 2)
+    return Source(frame.reset_index(drop=True), "line", issues, as_read)
+
+
+def _find(frame: pd.DataFrame, given: str | None, names: tuple[str, ...]) -> str | None:
+    if given:
+        if given not in frame.columns:
+            raise BadInput(
+                f"the mapping names column '{given}', which the file lacks",
+                field=given,
+                fix=f"Columns are: {', '.join(frame.columns)}",
+            )
+        return given
+    lower = {c.lower(): c for c in frame.columns}
+    return next((lower[n] for n in names if n in lower), None)
+
+
+def _table_geometry(
+    frame: pd.DataFrame, mapping: Mapping, declared: str | None, path: Path
+) -> tuple[np.ndarray, list[Issue]]:
+    n = len(frame)
+    out = np.full(n, None, dtype=object)
+    issues: list[Issue] = []
+    wkt = _find(frame, mapping.wkt, ("wkt", "geometry", "geom"))
+    mgrs_col = _find(frame, mapping.mgrs, ("mgrs",))
+    lat = _find(frame, mapping.lat, LAT_NAMES)
+    lon = _find(frame, mapping.lon, LON_NAMES)
+    if wkt:
+        text = frame.pop(wkt)
+        for i, value in enumerate(text):
+            if value is None:
+                continue
+            try:
+                out[i] = shapely.from_wkt(value)
+            except shapely.errors.GEOSException:
+                issues.append(
+                    Issue(
+                        i + 2,
+                        wkt,
+                        "cannot read the geometry as WKT",
+                        "unparseable",
+                        value,
+                        "Write e.g. POINT (46.9 39.9)",
+                    )
+                )
+    elif mgrs_col:
+        import mgrs
+
+        conv = mgrs.MGRS()
+        for i, value in enumerate(frame.pop(mgrs_col)):
+            if value is None:
+                continue
+            try:
+                la, lo = conv.toLatLon(str(value).replace(" ", ""))
+                out[i] = shapely.Point(lo, la)
+            except Exception:  # noqa: BLE001 - the mgrs library raises plain exceptions
+                issues.append(
+                    Issue(
+                        i + 2,
+                        mgrs_col,
+                        "cannot read the MGRS reference",
+                        "unparseable",
+                        value,
+                        "Write e.g. 38S NJ 12345 67890",
+                    )
+                )
+    elif lat and lon:
+        ys = pd.to_numeric(frame.pop(lat).str.replace(",", ".", regex=False), errors="coerce")
+        xs = pd.to_numeric(frame.pop(lon).str.replace(",", ".", regex=False), errors="coerce")
+        bad = (ys.isna() | xs.isna()).to_numpy()
+        for j in np.flatnonzero(bad):
+            i = int(j)
+            issues.append(
+                Issue(
+                    i + 2,
+                    lat,
+                    "cannot read the coordinates as numbers",
+                    "unparseable",
+                    f"{ys.iloc[i]}, {xs.iloc[i]}",
+                    "Write decimal degrees, e.g. 39.91 and 46.92",
+                )
+            )
+        xv, yv = xs.to_numpy(dtype=float), ys.to_numpy(dtype=float)
+        if declared and not CRS.from_user_input(declared).is_geographic:
+            tr = Transformer.from_crs(declared, 4326, always_xy=True)
+            xv, yv = tr.transform(xv, yv)
+        elif ((np.abs(xv[~bad]) > 180) | (np.abs(yv[~bad]) > 90)).any():
+            raise BadInput(
+                "the coordinate columns hold projected numbers, not degrees",
+                source=str(path),
+                field=lat,
+                fix="Give their CRS with --crs EPSG:NNNN (e.g. 32638)",
+            )
+        pts = shapely.points(xv, yv)
+        out[~bad] = pts[~bad]
+    return out, issues
+
+
+def _degrees_like(geoms: np.ndarray) -> bool:
+    present = geoms[~shapely.is_missing(geoms)] if len(geoms) else geoms
+    if not len(present):
+        return True
+    xmin, ymin, xmax, ymax = shapely.total_bounds(present)
+    return bool(xmin >= -180 and xmax <= 180 and ymin >= -90 and ymax <= 90)

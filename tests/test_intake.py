@@ -1,0 +1,363 @@
+"""Imports: every format, every check, atomic and idempotent (through the real CLI)."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import pytest
+import shapely
+from shapely.geometry import Polygon, box
+
+from clearground.store.database import Store
+from clearground.store.repository import Registry, count
+from tests.conftest import run_cli
+
+DATA = Path(__file__).parent / "data"
+ORIGINAL = {
+    "HAZ-T-1": box(46.90, 39.90, 46.91, 39.905),
+    "HAZ-T-2": box(46.92, 39.90, 46.93, 39.905),
+}
+
+
+@pytest.fixture
+def field_db(store: Store) -> str:
+    """A database with an operator, hazard HAZ-T-1 and clearance ACT-T-1 (finds go there)."""
+    with store.session() as s:
+        reg = Registry(s)
+        org = reg.add(
+            "organisations", {"local_id": "ORG-T", "name": "Test Operator", "kind": "operator"}
+        )
+        reg.add(
+            "hazards",
+            {
+                "local_id": "HAZ-T-1",
+                "kind": "CHA",
+                "geometry": ORIGINAL["HAZ-T-1"],
+                "location": "Agdam District",
+            },
+        )
+        reg.add(
+            "activities",
+            {
+                "local_id": "ACT-T-1",
+                "hazard": "HAZ-T-1",
+                "kind": "clearance",
+                "result": "cleared",
+                "method": "manual",
+                "organisation_id": org,
+                "start_date": "2021-05-01",
+                "geometry": box(46.90, 39.90, 46.905, 39.905),
+            },
+        )
+    return store.url
+
+
+def counts(url: str) -> dict[str, int]:
+    store = Store(url)
+    with store.session() as s:
+        out = {k: count(s, k) for k in ("hazards", "activities", "finds")}
+    store.dispose()
+    return out
+
+
+def imp(url: str, kind: str, path: Path, *args: str, check: bool = False):
+    proc = run_cli("import", kind, str(path), "--db", url, "--json", *args, check=check)
+    return proc, (json.loads(proc.stdout) if proc.stdout.strip() else None)
+
+
+@pytest.mark.parametrize(
+    "name", ["hazards_utm38.zip", "hazards.kml", "hazards.fgb", "hazards.gpkg"]
+)
+def test_vector_formats(db_url: str, name: str, tmp_path: Path) -> None:
+    proc, report = imp(db_url, "hazards", DATA / name, check=True)
+    assert report["created"] == 3 and report["rejected"] == 0
+    out = tmp_path / "back.gpkg"
+    run_cli("export", "hazards", "--db", db_url, "-o", str(out))
+    back = gpd.read_file(out).set_index("local_id")
+    for lid, geom in ORIGINAL.items():
+        # a UTM round trip moves vertices by far less than a millimetre
+        assert shapely.hausdorff_distance(back.geometry[lid], geom) < 1e-8
+    assert set(back["review_status"]) == {"submitted"}  # imports arrive for review
+    assert back.loc["HAZ-T-3", "status"] == "in_work"
+
+
+def test_spreadsheet_with_localised_labels(db_url: str, tmp_path: Path) -> None:
+    proc, report = imp(
+        db_url,
+        "hazards",
+        DATA / "hazards_localised.xlsx",
+        "--mapping",
+        str(DATA / "hazards_localised.yaml"),
+        check=True,
+    )
+    assert report["created"] == 2
+    out = tmp_path / "h.csv"
+    run_cli("export", "hazards", "--db", db_url, "--format", "csv", "-o", str(out))
+    frame = pd.read_csv(out).set_index("local_id")
+    assert frame.loc["AZ-101", "kind"] == "CHA" and frame.loc["AZ-102", "kind"] == "SHA"
+    assert frame.loc["AZ-101", "info_date"] == "2021-03-01"
+    assert frame.loc["AZ-101", "estimated_area_m2"] == 45_000  # "4,5" ha
+    assert frame.loc["AZ-102", "district"] == "Fuzuli District"
+
+
+def test_csv_with_swapped_columns(field_db: str) -> None:
+    before = counts(field_db)
+    proc, report = imp(field_db, "finds", DATA / "finds_swapped.csv")
+    assert proc.returncode == 2 and not report["written"]
+    swapped = [i for i in report["issues"] if i["check"] == "swapped"]
+    assert [i["row"] for i in swapped] == [2, 3]  # lines 2 and 3 of the CSV
+    assert "--fix-swapped" in swapped[0]["fix"]
+    assert counts(field_db) == before
+    proc, report = imp(field_db, "finds", DATA / "finds_swapped.csv", "--fix-swapped", check=True)
+    assert report["created"] == 2 and report["warned"] == 2
+    assert counts(field_db)["finds"] == before["finds"] + 2
+
+
+def test_file_failing_halfway_is_refused_whole(field_db: str, tmp_path: Path) -> None:
+    before = counts(field_db)
+    proc, report = imp(field_db, "finds", DATA / "finds_fail_halfway.csv")
+    assert proc.returncode == 2
+    [issue] = [i for i in report["issues"] if i["severity"] == "error"]
+    assert (issue["row"], issue["field"], issue["value"]) == (7, "code", "PMN-3")
+    assert "line 7" in issue["message"]
+    assert counts(field_db) == before
+    # --dry-run with --skip-invalid reports and still writes nothing
+    proc, report = imp(
+        field_db, "finds", DATA / "finds_fail_halfway.csv", "--skip-invalid", "--dry-run"
+    )
+    assert report["accepted"] == 9 and not report["written"] and counts(field_db) == before
+    src = tmp_path / "finds.csv"
+    shutil.copy(DATA / "finds_fail_halfway.csv", src)
+    proc, report = imp(field_db, "finds", src, "--skip-invalid", check=True)
+    assert report["created"] == 9 and report["rejected"] == 1
+    rejects = pd.read_csv(report["reject_file"])
+    assert list(rejects["local_id"]) == ["F-H-6"] and "PMN-3" in rejects["reject_reason"][0]
+    # the reject file, corrected, goes back in; the nine already written stay unchanged
+    rejects["ordnance"] = "PMN-2"
+    rejects.drop(columns=["source_line", "reject_field", "reject_reason"]).to_csv(src, index=False)
+    proc, report = imp(field_db, "finds", src, check=True)
+    assert report["created"] == 1
+    assert counts(field_db)["finds"] == before["finds"] + 10
+
+
+def test_mgrs_and_wkt_columns(field_db: str, tmp_path: Path) -> None:
+    imp(field_db, "finds", DATA / "finds_mgrs.csv", check=True)
+    imp(field_db, "finds", DATA / "finds_wkt.csv", check=True)
+    out = tmp_path / "f.gpkg"
+    run_cli("export", "finds", "--db", field_db, "-o", str(out))
+    finds = gpd.read_file(out).set_index("local_id")
+    # 38SPK 62425 18386 is about 39.9 N, 46.9 E (1 m precision)
+    assert finds.geometry["F-M-1"].distance(shapely.Point(46.9, 39.9)) < 2e-5
+    assert finds.geometry["F-W-1"].equals(shapely.Point(46.9025, 39.9031))
+
+
+def make_hazards(url: str) -> None:
+    store = Store(url)
+    with store.session() as s:
+        Registry(s).add_many(
+            "hazards",
+            [
+                {
+                    "local_id": lid,
+                    "kind": "SHA",
+                    "geometry": geom,
+                    "location": "Agdam District",
+                    "blockages": ["road"],
+                    "info_date": "2021-02-01",
+                    "evidence": "shelling",
+                }
+                for lid, geom in ORIGINAL.items()
+            ],
+            status="approved",
+        )
+    store.dispose()
+
+
+def test_exported_hazards_reimport_unchanged_twice(
+    db_url: str, empty_db_url: str, tmp_path: Path
+) -> None:
+    make_hazards(db_url)
+    first = tmp_path / "hazards.geojson"
+    run_cli("export", "hazards", "--db", db_url, "--format", "geojson", "-o", str(first))
+    run_cli("init", "--db", empty_db_url)
+    proc, report = imp(empty_db_url, "hazards", first, check=True)
+    assert report["created"] == 2
+    proc, report = imp(empty_db_url, "hazards", first, check=True)
+    assert (report["created"], report["updated"], report["unchanged"]) == (0, 0, 2)
+    second = tmp_path / "again.geojson"
+    run_cli("export", "hazards", "--db", empty_db_url, "--format", "geojson", "-o", str(second))
+    a = gpd.read_file(first).set_index("local_id").sort_index()
+    b = gpd.read_file(second).set_index("local_id").sort_index()
+    for col in ("kind", "status", "district", "blockages", "info_date", "evidence", "area_m2"):
+        assert list(a[col]) == list(b[col]), col
+    assert all(x.equals_exact(y, 0) for x, y in zip(a.geometry, b.geometry, strict=True))
+
+
+@pytest.mark.parametrize(
+    "damage, check",
+    [
+        (lambda g: shapely.transform(g, lambda xy: xy[:, ::-1]), "swapped"),
+        (
+            lambda g: Polygon([(46.90, 39.90), (46.91, 39.905), (46.91, 39.90), (46.90, 39.905)]),
+            "invalid_polygon",
+        ),
+        (
+            lambda g: Polygon([(46.90, 39.90), (46.91, 39.90), (48.5, 40.9), (46.90, 39.905)]),
+            "far_vertices",
+        ),
+        (lambda g: shapely.affinity.translate(g, 10, 5), "outside_country"),
+    ],
+)
+def test_one_bad_feature_refuses_the_whole_file(
+    db_url: str, empty_db_url: str, tmp_path: Path, damage, check: str
+) -> None:
+    make_hazards(db_url)
+    path = tmp_path / "hazards.geojson"
+    run_cli("export", "hazards", "--db", db_url, "--format", "geojson", "-o", str(path))
+    doc = json.loads(path.read_text())
+    feature = doc["features"][1]
+    geom = shapely.geometry.shape(feature["geometry"])
+    feature["geometry"] = shapely.geometry.mapping(damage(geom))
+    path.write_text(json.dumps(doc))
+    run_cli("init", "--db", empty_db_url)
+    proc, report = imp(empty_db_url, "hazards", path)
+    assert proc.returncode == 2 and not report["written"]
+    errors = [i for i in report["issues"] if i["severity"] == "error"]
+    assert [(i["row"], i["check"]) for i in errors] == [(2, check)]
+    assert "feature 2" in errors[0]["message"]
+    assert counts(empty_db_url)["hazards"] == 0
+
+
+def test_fix_geometry_repairs_and_warns(db_url: str, tmp_path: Path) -> None:
+    bow = Polygon([(46.90, 39.90), (46.91, 39.905), (46.91, 39.90), (46.90, 39.905)])
+    path = tmp_path / "bow.geojson"
+    gpd.GeoDataFrame({"local_id": ["B"], "kind": ["SHA"]}, geometry=[bow], crs=4326).to_file(path)
+    proc, report = imp(db_url, "hazards", path, "--fix-geometry", check=True)
+    assert report["created"] == 1
+    assert [i["check"] for i in report["issues"] if i["severity"] == "warning"] == [
+        "invalid_polygon"
+    ]
+
+
+def test_projected_numbers_labelled_as_degrees(db_url: str, tmp_path: Path) -> None:
+    utm = gpd.GeoDataFrame(
+        {"local_id": ["U"], "kind": ["SHA"]}, geometry=[box(46.90, 39.90, 46.91, 39.905)], crs=4326
+    ).to_crs(32638)
+    path = tmp_path / "mislabelled.gpkg"
+    utm.set_crs(4326, allow_override=True).to_file(path)
+    proc, _ = imp(db_url, "hazards", path)
+    assert proc.returncode == 2 and "projected numbers" in proc.stderr
+    no_crs = tmp_path / "nocrs.shp"
+    with pytest.warns(UserWarning, match="crs"):  # GDAL warns: no .prj is written
+        utm.set_crs(None, allow_override=True).to_file(no_crs)
+    proc, _ = imp(db_url, "hazards", no_crs)
+    assert proc.returncode == 2 and "--crs" in proc.stderr
+    proc, report = imp(db_url, "hazards", no_crs, "--crs", "EPSG:32638", check=True)
+    assert report["created"] == 1
+
+
+def test_dates_enums_and_unknown_references(field_db: str, tmp_path: Path) -> None:
+    path = tmp_path / "finds.csv"
+    pd.DataFrame(
+        {
+            "local_id": ["A", "B", "C", "D"],
+            "activity": ["ACT-T-1", "ACT-T-1", "ACT-X", "ACT-T-1"],
+            "ordnance": ["PMN-2"] * 4,
+            "found_date": ["2099-01-01", "1975-06-01", "2021-05-02", "2021-05-02"],
+            "disposal": ["destroyed_in_situ", "destroyed_in_situ", "destroyed_in_situ", "blown"],
+            "lat": [39.901] * 4,
+            "lon": [46.901] * 4,
+        }
+    ).to_csv(path, index=False)
+    proc, report = imp(field_db, "finds", path)
+    found = {(i["row"], i["check"]) for i in report["issues"] if i["severity"] == "error"}
+    assert found == {
+        (2, "future_date"),
+        (3, "date_before_conflict"),
+        (4, "unknown_reference"),
+        (5, "unknown_value"),
+    }
+    blown = next(i for i in report["issues"] if i["row"] == 5)
+    assert "destroyed_in_situ" in blown["fix"] or "detonated" in blown["fix"]
+
+
+def test_land_release_beyond_the_hazard_is_refused_by_row(field_db: str, tmp_path: Path) -> None:
+    path = tmp_path / "acts.geojson"
+    gpd.GeoDataFrame(
+        {
+            "local_id": ["ACT-N-1", "ACT-N-2"],
+            "hazard": ["HAZ-T-1", "HAZ-T-1"],
+            "kind": ["clearance", "clearance"],
+            "result": ["cleared", "cleared"],
+            "method": ["manual", "manual"],
+            "organisation": ["Test Operator"] * 2,
+            "start_date": ["2021-06-01", "2021-06-02"],
+        },
+        geometry=[box(46.905, 39.90, 46.91, 39.905), box(46.904, 39.90, 46.906, 39.905)],
+        crs=4326,
+    ).to_file(path)
+    before = counts(field_db)
+    proc, report = imp(field_db, "activities", path)
+    assert proc.returncode == 2
+    [issue] = [i for i in report["issues"] if i["severity"] == "error"]
+    assert issue["row"] == 2 and issue["check"] == "land_release"
+    assert counts(field_db) == before
+
+
+def test_overlapping_hazards_are_warned(field_db: str, tmp_path: Path) -> None:
+    path = tmp_path / "h.geojson"
+    gpd.GeoDataFrame(
+        {"local_id": ["OV"], "kind": ["SHA"]},
+        geometry=[box(46.905, 39.90, 46.915, 39.905)],
+        crs=4326,
+    ).to_file(path)
+    proc, report = imp(field_db, "hazards", path, check=True)
+    [warning] = [i for i in report["issues"] if i["check"] == "overlapping_hazards"]
+    assert "HAZ-T-1" in warning["reason"] and report["created"] == 1
+
+
+def test_sigkill_mid_import_leaves_the_database_as_before(field_db: str, tmp_path: Path) -> None:
+    rng = np.random.default_rng(3)
+    n = 150_000
+    path = tmp_path / "many.csv"
+    pd.DataFrame(
+        {
+            "local_id": [f"K-{i}" for i in range(n)],
+            "activity": "ACT-T-1",
+            "ordnance": "PMN-2",
+            "found_date": "2021-05-02",
+            "lat": rng.uniform(39.9, 39.905, n),
+            "lon": rng.uniform(46.90, 46.905, n),
+        }
+    ).to_csv(path, index=False)
+    before = counts(field_db)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "clearground", "import", "finds", str(path), "--db", field_db],
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    assert proc.stderr is not None
+    deadline = time.monotonic() + 600
+    for line in proc.stderr:  # wait until it is writing, then kill it without warning
+        if line.startswith("Writing") or time.monotonic() > deadline:
+            break
+    time.sleep(1.0)
+    os.kill(proc.pid, signal.SIGKILL)
+    proc.wait()
+    assert proc.returncode == -signal.SIGKILL
+    assert counts(field_db) == before
+    store = Store(field_db)
+    if store.dialect == "sqlite":
+        with store.engine.connect() as conn:
+            assert conn.exec_driver_sql("PRAGMA integrity_check").scalar() == "ok"
+    store.dispose()
