@@ -98,39 +98,22 @@ def import_file(
     report.issues.extend(source.issues)
     original = source.raw if source.raw is not None else source.frame.copy()
     frame = _apply_mapping(source, plan, kind, report)
-    with store.session() as session:
-        context = _context(session)
-    spec = KINDS[kind]
-    report.issues += checks.check_geometries(
-        frame, spec.geometry, spec.geometry_required, context["country"], fix_geometry, fix_swapped
-    )
-    date_fields = [n for n, c in columns_of(table_of(kind)).items() if isinstance(c.type, Date)]
-    report.issues += checks.check_dates(
-        frame, date_fields, context["conflict_start"], dt.date.today()
-    )
-    report.issues += checks.check_duplicates(frame)
     refused = False
     try:
         with store.session() as session:
             registry = Registry(session, user=user)
-            rows = _prepare_rows(registry, kind, frame, report, say)
-            if kind == "hazards":
-                report.issues += _overlapping_hazards(session, rows)
-            if not _acceptable(report, skip_invalid):
-                refused = True
-                raise _RollBack
-            bad = set(report.rejected_rows)
-            _write(
+            if not check_and_write(
                 registry,
                 kind,
-                [r for r in rows if r.row not in bad],
+                frame,
                 report,
-                skip_invalid,
-                path,
-                say,
-            )
-            if not _acceptable(report, skip_invalid):
-                refused = True  # a refusal found while writing (e.g. land release)
+                skip_invalid=skip_invalid,
+                fix_geometry=fix_geometry,
+                fix_swapped=fix_swapped,
+                note=f"import {path.name}",
+                progress=say,
+            ):
+                refused = True
                 raise _RollBack
             if dry_run:
                 raise _RollBack
@@ -143,6 +126,46 @@ def import_file(
     elif skip_invalid and report.rejected_rows and not dry_run:
         report.reject_file = str(_write_rejects(original, report, path, rejects))
     return report
+
+
+def check_and_write(
+    registry: Registry,
+    kind: str,
+    frame: pd.DataFrame,
+    report: ImportReport,
+    *,
+    skip_invalid: bool = False,
+    fix_geometry: bool = False,
+    fix_swapped: bool = False,
+    note: str = "import",
+    progress: Progress | None = None,
+) -> bool:
+    """Check rows of ``kind`` and write the acceptable ones in the registry's session.
+
+    ``frame`` has model field names (or reference names), ``geometry`` (lon/lat) and
+    ``_row`` (the source line or feature number). Issues are added to ``report``. Returns
+    False when the import must be refused (the caller then rolls the session back); nothing
+    is committed here, so several kinds can be written in one transaction.
+    """
+    say = progress or _noop
+    context = _context(registry.session)
+    spec = KINDS[kind]
+    report.issues += checks.check_geometries(
+        frame, spec.geometry, spec.geometry_required, context["country"], fix_geometry, fix_swapped
+    )
+    date_fields = [n for n, c in columns_of(table_of(kind)).items() if isinstance(c.type, Date)]
+    report.issues += checks.check_dates(
+        frame, date_fields, context["conflict_start"], dt.date.today()
+    )
+    report.issues += checks.check_duplicates(frame)
+    rows = _prepare_rows(registry, kind, frame, report, say)
+    if kind == "hazards":
+        report.issues += _overlapping_hazards(registry.session, rows)
+    if not _acceptable(report, skip_invalid):
+        return False
+    bad = set(report.rejected_rows)
+    _write(registry, kind, [r for r in rows if r.row not in bad], report, skip_invalid, note, say)
+    return _acceptable(report, skip_invalid)
 
 
 def _context(session: Any) -> dict[str, Any]:
@@ -367,10 +390,9 @@ def _write(
     rows: list[_Row],
     report: ImportReport,
     skip_invalid: bool,
-    path: Path,
+    note: str,
     say: Progress,
 ) -> None:
-    note = f"import {path.name}"
     new = [r for r in rows if r.existing is None]
     changed = []
     for r in rows:
