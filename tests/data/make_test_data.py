@@ -107,6 +107,119 @@ def main() -> None:
             "wkt": [Point(46.9025, 39.9031).wkt],
         }
     ).to_csv(HERE / "finds_wkt.csv", index=False)
+    record_forms()
+
+
+def record_forms() -> None:
+    """A record written in SK-42 Gauss-Krüger zone 8 with magnetic bearings, and a record in
+    CSV tables with grid bearings (x northing, y easting, as Soviet forms write them)."""
+    import yaml
+    from pyproj import Transformer
+
+    to_sk42 = Transformer.from_crs(4326, 28408, always_xy=True)
+    east, north = to_sk42.transform(46.95, 39.95)
+    form = {
+        "local_id": "MR-SK42-1",
+        "location": "Aghdam",
+        "record_number": "AGD/1993/SK1",
+        "laid_date": "1993-05-01",
+        "crs": "EPSG:28408",
+        "bearing_type": "magnetic",
+        "declination_deg": 6.0,
+        "reliability": 4,
+        "source_grade": "C",
+        "reference_points": [
+            {
+                "name": "RP1",
+                "x": round(north, 2),
+                "y": round(east, 2),
+                "description": "concrete benchmark by the road",
+            }
+        ],
+        "traverse": {
+            "from": "RP1",
+            "legs": [
+                {"bearing": 84, "distance": 50},
+                {"bearing": 354, "distance": 100},
+                {"bearing": 84, "distance": 200},
+                {"bearing": 174, "distance": 100},
+                {"bearing": 264, "distance": 200},
+            ],
+        },
+        "rows": [
+            {
+                "label": "A",
+                "from": "TP1",
+                "bearing": 354,
+                "distance": 30,
+                "direction": 84,
+                "spacing": 5,
+                "count": 10,
+                "ordnance": "TM-62M",
+                "length": 45,
+            },
+            {
+                "label": "B",
+                "from": "TP1",
+                "bearing": 354,
+                "distance": 70,
+                "direction": 84,
+                "spacing": 5,
+                "count": 10,
+                "ordnance": "TM-62M",
+                "length": 40,
+            },
+        ],
+        "claimed": {"ap": 0, "at": 20},
+    }
+    (HERE / "record_sk42.yaml").write_text(
+        "# A minefield record form as handed over: SK-42 / Gauss-Krüger zone 8 (EPSG:28408),\n"
+        "# x = northing, y = easting; magnetic bearings, declination 6° E. Row B says 10 mines\n"
+        "# in 40 m at 5 m spacing (room for 9): a flagged inconsistency.\n"
+        + yaml.safe_dump(form, allow_unicode=True, sort_keys=False),
+        encoding="utf-8",
+    )
+    east, north = to_sk42.transform(46.90, 39.90)
+    tables = HERE / "record_tables"
+    tables.mkdir(exist_ok=True)
+    pd.DataFrame(
+        [
+            {
+                "local_id": "MR-GRID-1",
+                "location": "Aghdam",
+                "crs": "EPSG:28408",
+                "bearing_type": "grid",
+                "laid_date": "1994-03-01",
+                "rp_name": "BM7",
+                "rp_x": round(north, 2),
+                "rp_y": round(east, 2),
+            }
+        ]
+    ).to_csv(tables / "records.csv", index=False)
+    pd.DataFrame(
+        {
+            "record": "MR-GRID-1",
+            "seq": [1, 2, 3, 4, 5],
+            "bearing": [0, 90, 180, 270, 0],
+            "distance": [100, 60, 60, 60, 60],
+        }
+    ).to_csv(tables / "legs.csv", index=False)
+    pd.DataFrame(
+        [
+            {
+                "record": "MR-GRID-1",
+                "label": "A",
+                "from": "TP1",
+                "bearing": 45,
+                "distance": 10,
+                "direction": 90,
+                "spacing": 2,
+                "count": 20,
+                "ordnance": "PMN-2",
+                "length": 38,
+            }
+        ]
+    ).to_csv(tables / "rows.csv", index=False)
 
 
 if __name__ == "__main__":

@@ -19,12 +19,13 @@ import numpy as np
 import pandas as pd
 import pyogrio
 import shapely
+import yaml
 from shapely.geometry.base import BaseGeometry
 from sqlalchemy import JSON, Date, select
 
 from clearground.domain.errors import BadInput
 from clearground.domain.records import KINDS
-from clearground.intake import checks
+from clearground.intake import checks, records
 from clearground.intake.mapping import Mapping, load_mapping, unit_factor
 from clearground.intake.readers import Source, read_source
 from clearground.intake.report import ImportReport, Issue
@@ -92,12 +93,17 @@ def import_file(
     """Import ``path`` as records of ``kind``; see the module docstring for the rules."""
     table_of(kind)  # refuses an unknown kind
     say = progress or _noop
-    plan = load_mapping(mapping)
-    source = read_source(path, plan, crs)
-    report = ImportReport(str(path), kind, source.unit, rows=len(source.frame), dry_run=dry_run)
-    report.issues.extend(source.issues)
-    original = source.raw if source.raw is not None else source.frame.copy()
-    frame = _apply_mapping(source, plan, kind, report)
+    if kind == "records" and records.is_record_form(path):
+        frame, issues, n = records.forms_frame(path)
+        report = ImportReport(str(path), kind, "form", rows=n, dry_run=dry_run, issues=issues)
+        original = frame.copy()
+    else:
+        plan = load_mapping(mapping)
+        source = read_source(path, plan, crs)
+        report = ImportReport(str(path), kind, source.unit, rows=len(source.frame), dry_run=dry_run)
+        report.issues.extend(source.issues)
+        original = source.raw if source.raw is not None else source.frame.copy()
+        frame = _apply_mapping(source, plan, kind, report)
     refused = False
     try:
         with store.session() as session:
@@ -506,6 +512,18 @@ def _write_rejects(
     for issue in report.issues:
         if issue.severity == "error" and issue.row is not None:
             reasons.setdefault(issue.row, []).append(issue)
+    if report.unit == "form":  # record forms go back as a YAML list, as written
+        forms = records.read_forms(path)
+        out = target or path.with_name(f"{path.stem}.rejects.yaml")
+        picked = [
+            {**forms[r - 1], "reject_reason": "; ".join(i.describe("form") for i in reasons[r])}
+            for r in sorted(reasons)
+        ]
+        out.write_text(
+            yaml.safe_dump({"records": picked}, allow_unicode=True, sort_keys=False),
+            encoding="utf-8",
+        )
+        return out
     bad = original[original["_row"].isin(list(reasons))].copy()
     bad["reject_field"] = bad["_row"].map(lambda r: "; ".join(str(i.field) for i in reasons[r]))
     bad["reject_reason"] = bad["_row"].map(
