@@ -69,6 +69,7 @@ class _Row:
     row: int
     values: dict[str, Any]
     existing: dict[str, Any] | None = None
+    prepared: dict[str, Any] | None = None  # checked values, ready to insert (new rows)
 
 
 def _noop(_stage: str, _done: int, _total: int) -> None:
@@ -325,7 +326,7 @@ def _prepare_rows(
         if row in already:
             continue
         try:
-            registry.prepare(
+            prepared = registry.prepare(
                 kind, {"review_status": "submitted", **values}, creating=current is None
             )
         except BadInput as exc:
@@ -341,7 +342,7 @@ def _prepare_rows(
                 )
             )
             continue
-        rows.append(_Row(row, values, current))
+        rows.append(_Row(row, values, current, prepared if current is None else None))
     say("checking", total, total)
     del cols
     return rows
@@ -430,11 +431,8 @@ def _write(
             with registry.session.begin_nested():
                 for start in range(0, len(new), 5000):
                     say("writing", start, len(new))
-                    registry.add_many(
-                        kind,
-                        [r.values for r in new[start : start + 5000]],
-                        status="submitted",
-                        note=note,
+                    registry.insert_prepared(
+                        kind, [r.prepared or {} for r in new[start : start + 5000]], note=note
                     )
                 say("writing", len(new), len(new))
             break

@@ -12,9 +12,11 @@ from __future__ import annotations
 import base64
 import datetime as dt
 import json
+import sqlite3
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from decimal import Decimal, InvalidOperation
+from functools import cache
 from typing import Any
 
 import numpy as np
@@ -99,7 +101,9 @@ def kind_of(table: type[t.Base]) -> str:
     return next(k for k, v in t.RECORD_TABLES.items() if v is table)
 
 
+@cache
 def columns_of(table: type[t.Base]) -> dict[str, Any]:
+    """The table's columns by name (do not modify the returned dict)."""
     return {c.key: c for c in table.__table__.columns}  # type: ignore[attr-defined]
 
 
@@ -140,15 +144,6 @@ def snapshot(row: Mapping[str, Any], table: type[t.Base]) -> dict[str, Any]:
 
 
 # --- validation and derivation ----------------------------------------------------------------
-
-
-def _bbox(geoms: Sequence[BaseGeometry | None]) -> np.ndarray:
-    arr = np.asarray(geoms, dtype=object)
-    out = np.full((len(arr), 4), np.nan)
-    if len(arr):
-        present = ~shapely.is_missing(arr)
-        out[present] = shapely.bounds(arr[present])
-    return out
 
 
 def _coerce(column: Any, value: Any, name: str, record: str | None) -> Any:
@@ -317,8 +312,11 @@ class Registry:
             else:
                 check_lonlat(geom, "geometry")
         if "geometry" in row:
-            x0, y0, x1, y1 = _bbox([geom])[0]
-            row.update(min_x=_num(x0), min_y=_num(y0), max_x=_num(x1), max_y=_num(y1))
+            if geom is None:
+                row.update(min_x=None, min_y=None, max_x=None, max_y=None)
+            else:
+                x0, y0, x1, y1 = geom.bounds
+                row.update(min_x=x0, min_y=y0, max_x=x1, max_y=y1)
             if "area_m2" in cols and spec.geometry == "polygon":
                 row["area_m2"] = None if geom is None else float(areas_m2([geom])[0])
         row["updated_by"] = self.user
@@ -354,7 +352,6 @@ class Registry:
 
         Every row is checked first; any bad row refuses the whole batch.
         """
-        table = table_of(kind)
         prepared = []
         for i, values in enumerate(rows):
             try:
@@ -363,33 +360,76 @@ class Registry:
                 if exc.row is None:
                     exc.row = i + 1
                 raise
-            row["version"] = 1
             prepared.append(row)
+        return self.insert_prepared(kind, prepared, note=note)
+
+    def insert_prepared(
+        self, kind: str, prepared: list[dict[str, Any]], *, note: str | None = None
+    ) -> list[int]:
+        """Insert rows already checked by ``prepare(..., creating=True)``; returns their ids.
+
+        Checks what needs all rows together (local ids, land release) first. Bulk paths: COPY
+        on PostgreSQL, a plain executemany on SQLite.
+        """
+        table = table_of(kind)
         if not prepared:
             return []
         self._check_local_ids_differ(prepared)
         if kind == "activities":
             self._check_land_release(prepared)
         cols = columns_of(table)
-        full = [
-            {name: r.get(name, _default(cols[name])) for name in cols if name != "id"}
-            for r in prepared
-        ]
+        defaults = {name: _default(col) for name, col in cols.items()}
+        names = [n for n in cols if n != "id"]
+        full = [{name: r.get(name, defaults[name]) for name in names} for r in prepared]
         for r in full:
+            r["version"] = 1
             r["change_note"] = note or "created"
-        stmt = insert(table).returning(table.id, sort_by_parameter_order=True)  # type: ignore
+        dialect = self.session.get_bind().dialect.name
         try:
             with self.session.begin_nested():
-                if self.session.get_bind().dialect.name == "postgresql" and len(full) >= 1000:
+                if dialect == "postgresql" and len(full) >= 1000:
                     return self._copy_rows(table, full)
+                if dialect == "sqlite" and len(full) >= 1000:
+                    return self._sqlite_rows(table, full)
+                stmt = insert(table).returning(table.id, sort_by_parameter_order=True)  # type: ignore
                 return list(self.session.execute(stmt, full).scalars())
-        except (IntegrityError, PsycopgIntegrityError) as exc:
+        except (IntegrityError, PsycopgIntegrityError, sqlite3.IntegrityError) as exc:
             # the unique index refused a local id that exists already: name it
             self._check_unique_local_ids(table, prepared)
             raise BadInput(
                 f"the database refused these {kind}: {getattr(exc, 'orig', exc)}",
                 fix="Check references and unique fields",
             ) from exc
+
+    def _sqlite_rows(self, table: type[t.Base], rows: list[dict[str, Any]]) -> list[int]:
+        """Bulk insert on SQLite with the driver's executemany, values bound as SQLAlchemy
+        binds them. Within one write transaction SQLite gives the rows consecutive rowids,
+        so the ids are the last one and the n - 1 before it."""
+        connection = self.session.connection()
+        dialect = connection.dialect
+        cols = columns_of(table)
+        names = [n for n in cols if n != "id"]
+        procs = [cols[n].type._cached_bind_processor(dialect) for n in names]
+        params = [
+            tuple(
+                p(r[n]) if p is not None and r[n] is not None else r[n]
+                for n, p in zip(names, procs, strict=True)
+            )
+            for r in rows
+        ]
+        sql = (
+            f"INSERT INTO {table.__tablename__} ({', '.join(names)}) "
+            f"VALUES ({', '.join('?' * len(names))})"
+        )
+        raw = connection.connection.driver_connection
+        assert raw is not None
+        cur = raw.cursor()
+        try:
+            cur.executemany(sql, params)
+            last = cur.execute("SELECT last_insert_rowid()").fetchone()[0]
+        finally:
+            cur.close()
+        return list(range(int(last) - len(rows) + 1, int(last) + 1))
 
     def _copy_rows(self, table: type[t.Base], rows: list[dict[str, Any]]) -> list[int]:
         """Bulk insert on PostgreSQL with COPY; ids are drawn from the table's sequence first."""
@@ -676,10 +716,6 @@ def _copy_value(column: Any, value: Any) -> Any:
     if isinstance(value, dict | list):
         return json.dumps(value, ensure_ascii=False)
     return value
-
-
-def _num(x: float) -> float | None:
-    return None if np.isnan(x) else float(x)
 
 
 def _default(column: Any) -> Any:
