@@ -8,3 +8,6 @@ scripts/setup.sh
 eval "$(scripts/pgcluster.sh start)"
 trap 'scripts/pgcluster.sh stop' EXIT
 .venv/bin/python bench/scale_demo.py "$@"
+.venv/bin/python bench/import_points.py
+.venv/bin/python bench/prioritise.py
+.venv/bin/python bench/forecast.py

@@ -30,7 +30,7 @@
   legend.onAdd = function () {
     const div = L.DomUtil.create("div", "legend");
     div.innerHTML = "<b>Cleared (ha)</b><br>" + steps.map((s, i) =>
-      `<i style="background:${colours[Math.min(i + 1, colours.length - 1)]}"></i>&gt; ${fmt.format(s)}`).join("<br>");
+      `<i style="background:${colour(s + 1)}"></i>&gt; ${fmt.format(s)}`).join("<br>");
     return div;
   };
   legend.addTo(map);
