@@ -49,7 +49,15 @@ def check_geometries(
     if country is not None:
         area = shapely.buffer(country, BORDER_TOLERANCE_DEG)
         shapely.prepare(area)
-    for i, geom in enumerate(geoms):
+    suspects: list[int] | range = range(len(geoms))
+    if shape == "point" and len(geoms):
+        # the common bulk case, vectorised: only rows that fail a check are looked at again
+        ok = (shapely.get_type_id(geoms) == 0) & ~shapely.is_empty(geoms)
+        if area is not None:
+            ok &= shapely.contains(area, geoms)
+        suspects = np.flatnonzero(~ok).tolist()
+    for i in suspects:
+        geom = geoms[i]
         row = int(rows[i])
         if geom is None or geom.is_empty:
             if required:
