@@ -52,6 +52,14 @@ def import_(
     as_json: Annotated[bool, typer.Option("--json", help="print the report as JSON")] = False,
 ) -> None:
     """Import a file of records; they arrive as submitted, for review."""
+    from clearground.intake.fieldforms import FORM_IDS
+
+    if kind in FORM_IDS:  # submissions of a field form (docs/INTAKE.md, "Field forms")
+        from clearground.cli_forms import import_form
+
+        return import_form(kind, file, db=db, mapping=mapping, crs=crs, dry_run=dry_run,
+                           skip_invalid=skip_invalid, rejects=rejects, fix_geometry=fix_geometry,
+                           fix_swapped=fix_swapped, user=user, as_json=as_json)  # fmt: skip
     from clearground.intake.importer import import_file
 
     store = _open(db)
