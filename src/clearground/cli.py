@@ -206,6 +206,7 @@ def stats(
         funding, rates = q.funding_frames(session, f)
     doc: dict[str, Any] = st.summary(acts, finds, victims)
     doc["funding"] = st.funding_summary(funding, rates)
+    doc["tables"] = st.monitor_tables(acts, finds, victims, funding, rates)
     doc["filters"] = f.as_dict()
     if by:
         doc["by"] = by

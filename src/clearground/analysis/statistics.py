@@ -111,3 +111,92 @@ def funding_summary(funding: pd.DataFrame, rates: pd.DataFrame) -> dict[str, Any
         for (donor, cur), g in frame.groupby(["donor", "currency"])
     ]
     return {"total_usd": round(float(frame["amount_usd"].sum()), 2), "by_donor": by_donor}
+
+
+def _table(
+    frame: pd.DataFrame, keys: list[str], value: str, how: str = "sum"
+) -> list[dict[str, Any]]:
+    """Rows of ``frame`` grouped by ``keys`` with ``value`` summed (or counted), as records."""
+    if not len(frame) or any(k not in frame.columns for k in keys):
+        return []
+    grouped = frame.groupby(keys, dropna=False)[value]
+    out = grouped.sum() if how == "sum" else grouped.size()
+    return [
+        {
+            **{
+                k: (
+                    None
+                    if pd.isna(v)
+                    else (int(v) if isinstance(v, int | float) and k == "year" else str(v))
+                )
+                for k, v in zip(keys, idx if isinstance(idx, tuple) else (idx,), strict=True)
+            },
+            value if how == "sum" else "count": (
+                round(float(n), 1) if how == "sum" and value == "area_m2" else int(n)
+            ),
+        }
+        for idx, n in out.items()
+    ]
+
+
+def productivity(activities: pd.DataFrame) -> list[dict[str, Any]]:
+    """m² released per team-day by method (activities with recorded team-days only)."""
+    if not len(activities):
+        return []
+    worked = activities[
+        (activities["team_days"].fillna(0) > 0) & activities["result"].isin(RESULTS)
+    ]
+    out = []
+    for method, g in worked.groupby("method"):
+        out.append(
+            {
+                "method": str(method),
+                "area_m2": round(float(g["area_m2"].sum()), 1),
+                "team_days": round(float(g["team_days"].sum()), 1),
+                "m2_per_team_day": round(float(g["area_m2"].sum() / g["team_days"].sum()), 1),
+            }
+        )
+    return out
+
+
+def monitor_tables(
+    activities: pd.DataFrame,
+    finds: pd.DataFrame,
+    victims: pd.DataFrame,
+    funding: pd.DataFrame,
+    rates: pd.DataFrame,
+) -> dict[str, Any]:
+    """The tables of a Landmine Monitor country profile / Article 7 report.
+
+    Land (m²) by year, district, organisation, method and asset kind, each split by result;
+    devices by category and model; productivity; casualties by year, status, sex, age group
+    and device category, each split by outcome; funding by donor and year, in the original
+    currency and in USD at the rate of its date.
+    """
+    released = activities[activities["result"].isin(RESULTS)] if len(activities) else activities
+    tables: dict[str, Any] = {
+        f"land_by_{key}": _table(released, [key, "result"], "area_m2")
+        for key in ("year", "district", "organisation", "method", "asset")
+    }
+    tables["devices_by_model"] = _table(finds, ["category", "ordnance"], "quantity")
+    tables["devices_by_year"] = _table(finds, ["year", "category"], "quantity")
+    tables["productivity"] = productivity(activities)
+    for key in ("year", "status", "sex", "age_group", "device_category"):
+        tables[f"casualties_by_{key}"] = _table(victims, [key, "outcome"], "outcome", "count")
+    if len(funding):
+        frame = funding.assign(
+            amount_usd=to_usd(funding, rates), year=pd.to_datetime(funding["funding_date"]).dt.year
+        )
+        tables["funding_by_donor_year"] = [
+            {
+                "donor": str(donor),
+                "year": int(str(year)),
+                "currency": str(cur),
+                "amount": float(g["amount"].astype(float).sum()),
+                "amount_usd": round(float(g["amount_usd"].sum()), 2),
+            }
+            for (donor, year, cur), g in frame.groupby(["donor", "year", "currency"])
+        ]
+    else:
+        tables["funding_by_donor_year"] = []
+    return tables

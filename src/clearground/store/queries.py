@@ -152,10 +152,12 @@ def activities_frame(session: Session, f: Filters) -> pd.DataFrame:
             t.Activity.review_status,
             org.name.label("organisation"),
             loc.name.label("district"),
+            t.Asset.kind.label("asset"),
         )
         .join(org, org.id == t.Activity.organisation_id)
         .outerjoin(t.Hazard, t.Hazard.id == t.Activity.hazard_id)
         .outerjoin(loc, loc.id == t.Hazard.location_id)
+        .outerjoin(t.Asset, t.Asset.id == t.Activity.asset_id)
     )
     return _filtered_frame(
         session,
