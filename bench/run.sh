@@ -11,3 +11,4 @@ trap 'scripts/pgcluster.sh stop' EXIT
 .venv/bin/python bench/import_points.py
 .venv/bin/python bench/prioritise.py
 .venv/bin/python bench/forecast.py
+.venv/bin/python bench/accuracy_match.py

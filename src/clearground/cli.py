@@ -315,6 +315,7 @@ def main() -> None:
 
 
 # command modules: each registers its commands on ``app`` when imported (one line each)
+from clearground import cli_accuracy  # noqa: E402,F401
 from clearground import cli_forms  # noqa: E402,F401
 from clearground import cli_planning  # noqa: E402,F401
 from clearground import cli_intake  # noqa: E402,F401

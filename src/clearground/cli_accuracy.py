@@ -1,0 +1,557 @@
+"""``clearground accuracy``: how accurate are the minefield records? (DESIGN.md)
+
+From files (``--records`` and ``--finds``, any format GDAL reads, CSV/XLSX with lon/lat or
+WKT columns, points in any CRS) or, without them, from the database. The analysis itself is
+``clearground.analysis.accuracy``; this module reads its inputs and prints its results.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+import time
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Any
+
+import typer
+
+from clearground.cli import (
+    DbOption,
+    DistrictOption,
+    FromOption,
+    OrgOption,
+    UntilOption,
+    _filters,
+    _open,
+    app,
+    err,
+)
+from clearground.domain.errors import BadInput
+
+if TYPE_CHECKING:  # the heavy libraries are imported when the command runs
+    import geopandas as gpd
+
+# the defaults of clearground.analysis.accuracy (kept equal by a test; not imported here so
+# that the other commands start fast)
+DEFAULT_TOLERANCE_M = 5.0
+DEFAULT_MAX_SHIFT_M = 500.0
+DEFAULT_MAX_ROTATION_DEG = 45.0
+DEFAULT_BUFFER_M = 25.0
+
+TABLE_SUFFIXES = {".csv", ".tsv", ".txt", ".xlsx", ".xlsm"}
+LON_NAMES = ("lon", "lng", "long", "longitude", "x", "easting")
+LAT_NAMES = ("lat", "latitude", "y", "northing")
+WKT_NAMES = ("wkt", "geometry", "geom", "the_geom")
+KEEP = ("record", "handover", "district", "kind")
+
+
+@app.command()
+def accuracy(
+    records: Annotated[
+        Path | None,
+        typer.Option(
+            "--records",
+            help="recorded mines: points, optional 'record', 'handover', 'district' columns "
+            "(or record perimeters: polygons). FILE or FILE::LAYER",
+        ),
+    ] = None,
+    finds: Annotated[
+        Path | None, typer.Option("--finds", help="devices found: points. FILE or FILE::LAYER")
+    ] = None,
+    searched: Annotated[
+        Path | None,
+        typer.Option(
+            "--searched",
+            help="polygons of ground searched for mines (default: all ground counts)",
+        ),
+    ] = None,
+    perimeters: Annotated[
+        Path | None,
+        typer.Option(
+            "--perimeters",
+            help="record perimeters: polygons with a 'record' column (default: the convex "
+            "hull of each record's mines)",
+        ),
+    ] = None,
+    accidents: Annotated[
+        Path | None,
+        typer.Option("--accidents", help="accidents and incidents: points, optional 'kind'"),
+    ] = None,
+    crs: Annotated[
+        str | None,
+        typer.Option("--crs", help="CRS of input files that state none, e.g. EPSG:32638"),
+    ] = None,
+    tolerance: Annotated[
+        float,
+        typer.Option("--tolerance", help="metres within which a find confirms a recorded mine"),
+    ] = DEFAULT_TOLERANCE_M,
+    max_shift: Annotated[
+        float,
+        typer.Option("--max-shift", help="largest shift of a record searched for, metres"),
+    ] = DEFAULT_MAX_SHIFT_M,
+    max_rotation: Annotated[
+        float,
+        typer.Option(
+            "--max-rotation", help="largest rotation searched for, degrees (both 0: no search)"
+        ),
+    ] = DEFAULT_MAX_ROTATION_DEG,
+    buffer: Annotated[
+        float,
+        typer.Option(
+            "--buffer", help="metres around a record's perimeter that still count as inside it"
+        ),
+    ] = DEFAULT_BUFFER_M,
+    similarity: Annotated[
+        bool,
+        typer.Option("--similarity", help="also search a scale factor (records drawn to scale)"),
+    ] = False,
+    db: DbOption = None,
+    date_from: FromOption = None,
+    until: UntilOption = None,
+    district: DistrictOption = None,
+    organisation: OrgOption = None,
+    include_unapproved: Annotated[
+        bool, typer.Option("--include-unapproved", help="count records not yet approved too")
+    ] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="print JSON on stdout")] = False,
+) -> None:
+    """How accurate are the minefield records? Recorded mines against the devices found.
+
+    One-to-one matching within --tolerance over searched ground; each record's shift and
+    rotation; finds and accidents outside the records. Without files, reads the database.
+    """
+    from clearground.analysis import accuracy as acc
+
+    options = acc.AccuracyOptions(
+        tolerance_m=tolerance,
+        max_shift_m=max_shift,
+        max_rotation_deg=max_rotation,
+        buffer_m=buffer,
+        similarity=similarity,
+    )
+    options.check()
+    started = time.perf_counter()
+    notes: list[str] = []
+    if records is not None or finds is not None:
+        for name, value in (
+            ("--db", db),
+            ("--from", date_from),
+            ("--until", until),
+            ("--district", district),
+            ("--organisation", organisation),
+            ("--include-unapproved", True if include_unapproved else None),
+        ):
+            if value is not None:
+                raise BadInput(
+                    f"{name} applies to the database, not to files",
+                    field=name,
+                    fix="Leave out --records and --finds to read the database, or filter "
+                    "the files before",
+                )
+        if records is None or finds is None:
+            missing = "--finds" if records is not None else "--records"
+            raise BadInput(
+                "the file mode needs both --records and --finds",
+                field=missing,
+                fix=f"Give {missing} FILE, or neither to read the database",
+            )
+        rec_layer = read_layer(records, "--records", crs)
+        mines, perims = _split_records(rec_layer, records)
+        if perimeters is not None:
+            perims = read_layer(perimeters, "--perimeters", crs)
+            _require(perims, perimeters, {"Polygon", "MultiPolygon"}, "polygons")
+            if "record" not in perims.columns:
+                raise BadInput(
+                    "the perimeters have no 'record' column",
+                    source=str(perimeters),
+                    field="record",
+                    fix="Name each perimeter's record in a 'record' column",
+                )
+        find_layer = read_layer(finds, "--finds", crs)
+        _require(find_layer, finds, {"Point", "MultiPoint"}, "points")
+        area = None
+        if searched is not None:
+            area = read_layer(searched, "--searched", crs)
+            _require(area, searched, {"Polygon", "MultiPolygon"}, "polygons")
+        acc_layer = None
+        if accidents is not None:
+            acc_layer = read_layer(accidents, "--accidents", crs)
+            _require(acc_layer, accidents, {"Point", "MultiPoint"}, "points")
+        source = {"records": str(records), "finds": str(finds)}
+    else:
+        for name, path in (
+            ("--searched", searched),
+            ("--perimeters", perimeters),
+            ("--accidents", accidents),
+        ):
+            if path is not None:
+                raise BadInput(
+                    f"{name} goes with --records and --finds",
+                    field=name,
+                    fix="Give --records and --finds too, or leave the files out to use the "
+                    "database's cleared areas, perimeters and accidents",
+                )
+        from clearground.store.accuracy_data import accuracy_inputs
+
+        f = _filters(date_from, until, district, organisation, not include_unapproved)
+        store = _open(db)
+        with store.session() as session:
+            data = accuracy_inputs(session, f)
+        mines, perims, find_layer = data.recorded, data.perimeters, data.finds
+        area, acc_layer = data.searched, data.accidents
+        if data.finds_without_position:
+            notes.append(f"{data.finds_without_position:,} finds have no position: left out.")
+        if data.accidents_without_position:
+            notes.append(
+                f"{data.accidents_without_position:,} accidents have no position: left out."
+            )
+        source = {"database": store.url, **f.as_dict()}
+    err.print(
+        f"Comparing {len(mines):,} recorded mines with {len(find_layer):,} finds "
+        f"(tolerance {tolerance:g} m)..."
+    )
+    report = acc.analyse(
+        mines,
+        find_layer,
+        searched=area,
+        perimeters=perims,
+        accidents=acc_layer,
+        options=options,
+    )
+    report.notes[:0] = notes
+    doc = report.to_dict()
+    doc["source"] = source
+    err.print(f"Done in {time.perf_counter() - started:.1f} s.")
+    if as_json:
+        sys.stdout.write(json.dumps(doc, ensure_ascii=False) + "\n")
+        return
+    _print(doc)
+
+
+# --- reading files ---------------------------------------------------------------------------
+
+
+def read_layer(path: Path, option: str, crs: str | None = None) -> gpd.GeoDataFrame:
+    """One layer of a file as a GeoDataFrame with a CRS; ``FILE::LAYER`` names the layer.
+
+    Vector formats through GDAL (GeoPackage, GeoJSON, Shapefile, FlatGeobuf, KML, ...);
+    CSV/TSV/XLSX with longitude/latitude (or x/y) columns or a WKT column. A file that states
+    no CRS needs ``crs``, except a table whose coordinates are degrees in lon/lat columns.
+    """
+    text = str(path)
+    layer = None
+    if "::" in text:
+        text, layer = text.rsplit("::", 1)
+    file = Path(text)
+    if not file.exists():
+        raise BadInput("the file does not exist", source=text, field=option, fix="Check the path")
+    if file.suffix.lower() in TABLE_SUFFIXES:
+        frame = _read_table(file, option, crs)
+    else:
+        frame = _read_vector(file, layer, option, crs)
+    keep = [c for c in frame.columns if c.lower() in KEEP and c != frame.geometry.name]
+    frame = frame[[*keep, frame.geometry.name]].rename(columns={c: c.lower() for c in keep})
+    return frame
+
+
+def _read_vector(file: Path, layer: str | None, option: str, crs: str | None) -> gpd.GeoDataFrame:
+    import geopandas as gpd
+    import pyogrio
+
+    try:
+        layers = pyogrio.list_layers(file)
+    except Exception as exc:  # noqa: BLE001 - any GDAL failure means the file is unreadable
+        raise BadInput(
+            f"cannot read the file: {exc}",
+            source=str(file),
+            field=option,
+            fix="Give a GeoPackage, GeoJSON, Shapefile, FlatGeobuf, KML, CSV or XLSX file",
+        ) from None
+    names = [str(n) for n in layers[:, 0]]
+    if layer is None and len(names) > 1:
+        raise BadInput(
+            f"the file has {len(names)} layers: {', '.join(names)}",
+            source=str(file),
+            field=option,
+            fix=f"Name one as {file}::LAYER",
+        )
+    if layer is not None and layer not in names:
+        raise BadInput(
+            f"the file has no layer '{layer}' (it has {', '.join(names)})",
+            source=str(file),
+            field=option,
+            fix=f"Name one of its layers as {file}::LAYER",
+        )
+    try:
+        frame = pyogrio.read_dataframe(file, layer=layer or names[0], use_arrow=True)
+    except Exception as exc:  # noqa: BLE001
+        raise BadInput(
+            f"cannot read the file: {exc}", source=str(file), field=option, fix="Check the file"
+        ) from None
+    if not isinstance(frame, gpd.GeoDataFrame) or frame.geometry.name not in frame.columns:
+        raise BadInput(
+            "the layer has no geometry", source=str(file), field=option, fix="Give a spatial layer"
+        )
+    return _with_crs(frame, file, option, crs, implied=False)
+
+
+def _read_table(file: Path, option: str, crs: str | None) -> gpd.GeoDataFrame:
+    import geopandas as gpd
+    import numpy as np
+    import pandas as pd
+
+    try:
+        if file.suffix.lower() in (".xlsx", ".xlsm"):
+            raw = pd.read_excel(file)
+        else:
+            raw = pd.read_csv(
+                file, sep="\t" if file.suffix.lower() == ".tsv" else None, engine="python"
+            )
+    except Exception as exc:  # noqa: BLE001 - parser errors all mean unreadable input
+        raise BadInput(
+            f"cannot read the table: {exc}",
+            source=str(file),
+            field=option,
+            fix="Save it as UTF-8 CSV or XLSX with one header row",
+        ) from None
+    lower = {str(c).strip().lower(): c for c in raw.columns}
+    lon = next((lower[n] for n in LON_NAMES if n in lower), None)
+    lat = next((lower[n] for n in LAT_NAMES if n in lower), None)
+    wkt = next((lower[n] for n in WKT_NAMES if n in lower), None)
+    if lon is not None and lat is not None:
+        xs = pd.to_numeric(raw[lon], errors="coerce")
+        ys = pd.to_numeric(raw[lat], errors="coerce")
+        bad = np.flatnonzero((xs.isna() | ys.isna()).to_numpy())
+        if len(bad):
+            raise BadInput(
+                "cannot read the coordinates as numbers",
+                source=str(file),
+                row=int(bad[0]) + 2,
+                field=str(lon),
+                fix="Write decimal numbers, e.g. 46.92 and 39.91",
+            )
+        geometry = gpd.points_from_xy(xs, ys)
+        frame = gpd.GeoDataFrame(raw.drop(columns=[lon, lat]), geometry=geometry)
+        implied = str(lon).lower() in LON_NAMES[:4] and str(lat).lower() in LAT_NAMES[:2]
+    elif wkt is not None:
+        try:
+            geometry = gpd.GeoSeries.from_wkt(raw[wkt].astype(str))
+        except Exception as exc:  # noqa: BLE001 - shapely's WKT errors
+            raise BadInput(
+                f"cannot read the geometry as WKT: {exc}",
+                source=str(file),
+                field=str(wkt),
+                fix="Write e.g. POINT (46.9 39.9)",
+            ) from None
+        frame = gpd.GeoDataFrame(raw.drop(columns=[wkt]), geometry=geometry.values)
+        implied = False
+    else:
+        raise BadInput(
+            "the table has no coordinate columns",
+            source=str(file),
+            field=option,
+            fix="Give lon and lat (or x and y) columns, or a WKT column",
+        )
+    return _with_crs(frame, file, option, crs, implied=implied)
+
+
+def _with_crs(
+    frame: gpd.GeoDataFrame, file: Path, option: str, crs: str | None, implied: bool
+) -> gpd.GeoDataFrame:
+    """Set or check the CRS: a file without one needs --crs (lon/lat columns imply WGS84)."""
+    if frame.crs is None:
+        if crs:
+            try:
+                frame = frame.set_crs(crs)
+            except Exception as exc:  # noqa: BLE001 - pyproj's CRS errors
+                raise BadInput(
+                    f"cannot understand the CRS '{crs}': {exc}",
+                    field="--crs",
+                    value=crs,
+                    fix="Give e.g. EPSG:4326 or EPSG:32638",
+                ) from None
+        elif implied and _degrees(frame):
+            frame = frame.set_crs(4326)
+        else:
+            raise BadInput(
+                "the file states no coordinate system",
+                source=str(file),
+                field=option,
+                fix="Give its CRS with --crs (e.g. EPSG:4326 for longitude/latitude, "
+                "EPSG:32638 for UTM 38N)",
+            )
+    if frame.crs.is_geographic and not _degrees(frame):
+        raise BadInput(
+            f"the file says {frame.crs.to_string()} (degrees) but holds projected numbers",
+            source=str(file),
+            field=option,
+            fix="Correct the file's CRS, or give the right one with --crs",
+        )
+    return frame
+
+
+def _degrees(frame: gpd.GeoDataFrame) -> bool:
+    geoms = frame.geometry
+    present = geoms[~(geoms.isna() | geoms.is_empty)]
+    if not len(present):
+        return True
+    x0, y0, x1, y1 = present.total_bounds
+    return bool(x0 >= -180 and x1 <= 180 and y0 >= -90 and y1 <= 90)
+
+
+GEOMETRY_TYPES = {"Point": 0, "Polygon": 3, "MultiPoint": 4, "MultiPolygon": 6}
+
+
+def _require(frame: gpd.GeoDataFrame, path: Path, kinds: set[str], what: str) -> None:
+    """Every feature has a geometry of one of ``kinds``, or a message naming the row."""
+    import numpy as np
+    import shapely
+
+    geoms = np.asarray(frame.geometry.values, dtype=object)
+    missing = np.flatnonzero(shapely.is_missing(geoms) | shapely.is_empty(geoms))
+    if len(missing):
+        raise BadInput(
+            "a feature has no geometry",
+            source=str(path),
+            row=int(missing[0]) + 1,
+            field="geometry",
+            fix="Give every feature a geometry, or remove it",
+        )
+    allowed = [GEOMETRY_TYPES[k] for k in kinds]
+    wrong = np.flatnonzero(~np.isin(shapely.get_type_id(geoms), allowed))
+    if len(wrong):
+        raise BadInput(
+            f"expected {what}, found a {geoms[wrong[0]].geom_type}",
+            source=str(path),
+            row=int(wrong[0]) + 1,
+            field="geometry",
+            fix=f"Give {what} in this file",
+        )
+
+
+def _split_records(
+    layer: gpd.GeoDataFrame, path: Path
+) -> tuple[gpd.GeoDataFrame, gpd.GeoDataFrame | None]:
+    """A records file holds mines (points) or perimeters (polygons), or both."""
+    import numpy as np
+    import shapely
+
+    _require(layer, path, {"Point", "MultiPoint", "Polygon", "MultiPolygon"}, "points or polygons")
+    is_poly = np.isin(shapely.get_type_id(np.asarray(layer.geometry.values)), [3, 6])
+    if "record" not in layer.columns:
+        layer = layer.assign(record=path.stem)
+    mines = layer[~is_poly].reset_index(drop=True)
+    perims = layer[is_poly].reset_index(drop=True) if is_poly.any() else None
+    return mines, perims
+
+
+# --- the readable table ----------------------------------------------------------------------
+
+
+def _pct(v: Any) -> str:
+    return "-" if v is None else f"{100 * v:.1f} %"
+
+
+def _num(v: Any, fmt: str = ",.0f") -> str:
+    return "-" if v is None else format(v, fmt)
+
+
+def _print(doc: dict[str, Any]) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    out = Console(soft_wrap=True)
+    if not out.is_terminal:
+        out = Console(soft_wrap=True, width=160)
+    head = Table(title="Minefield-record accuracy", show_header=True)
+    head.add_column("Figure")
+    head.add_column("Value", justify="right")
+    rows = [
+        ("Tolerance (one find per recorded mine)", f"{doc['tolerance_m']:g} m"),
+        ("Recorded mines on searched ground", _num(doc["recorded"])),
+        ("Recorded mines not yet searched (unknown)", _num(doc["recorded_unsearched"])),
+        ("Finds on searched ground", _num(doc["found"])),
+        ("Recorded mines confirmed by a find", _num(doc["matched"])),
+        ("Near a find that is another mine of a misplaced record", _num(doc["coincidental"])),
+        ("Record accuracy (precision)", _pct(doc["precision"])),
+        ("Finds that were recorded (recall)", _pct(doc["recall"])),
+        ("F1", _num(doc["f1"], ".3f")),
+        ("A nearest-neighbour join would claim", _pct(doc["nearest_neighbour_precision"])),
+        ("Precision after correcting each record", _pct(doc["precision_corrected"])),
+        ("Records misplaced (right after a shift or rotation)", _num(doc["records_misplaced"])),
+        (
+            f"Finds outside every record area (+{doc['buffer_m']:g} m)",
+            f"{_num(doc['finds_outside_records'])} ({_pct(doc['finds_outside_records_share'])})",
+        ),
+    ]
+    if doc.get("accidents"):
+        a = doc["accidents"]
+        rows.append(
+            (
+                "Accidents outside all recorded areas",
+                f"{_num(a['outside_records'])} of {_num(a['total'])} ({_pct(a['outside_share'])})",
+            )
+        )
+    for k, v in rows:
+        head.add_row(k, v)
+    out.print(head)
+    for key, title in (("by_handover", "handover"), ("by_district", "district")):
+        if not doc[key]:
+            continue
+        part = Table(title=f"By {title}")
+        cols = [title, "records", "recorded", "matched", "precision", "corrected", "misplaced"]
+        cols += ["finds inside", "found/recorded"]
+        if key == "by_district":
+            cols += ["finds", "outside records"]
+        for col in cols:
+            part.add_column(col, justify="left" if col == title else "right")
+        for r in doc[key]:
+            cells = [
+                str(r[title]),
+                _num(r["records"]),
+                _num(r["recorded"]),
+                _num(r["matched"]),
+                _pct(r["precision"]),
+                _pct(r["precision_corrected"]),
+                _num(r["records_misplaced"]),
+                _num(r["finds_inside"]),
+                _num(r["found_per_recorded"], ".2f"),
+            ]
+            if key == "by_district":
+                cells += [_num(r.get("finds")), _pct(r.get("finds_outside_records_share"))]
+            part.add_row(*cells)
+        out.print(part)
+    searched = [r for r in doc["records"] if r["recorded"]]
+    if searched:
+        table = Table(
+            title=f"Records on searched ground ({len(searched)} of {len(doc['records'])})"
+        )
+        for col in (
+            "record",
+            "recorded",
+            "matched",
+            "precision",
+            "verdict",
+            "shift m",
+            "east m",
+            "north m",
+            "rotation °",
+            "corrected",
+        ):
+            table.add_column(col, justify="left" if col in ("record", "verdict") else "right")
+        for r in searched:
+            table.add_row(
+                str(r["record"]),
+                _num(r["recorded"]),
+                _num(r["matched"]),
+                _pct(r["precision"]),
+                r["verdict"],
+                _num(r["shift_m"], ".1f"),
+                _num(r["shift_east_m"], ".1f"),
+                _num(r["shift_north_m"], ".1f"),
+                _num(r["rotation_deg"], ".1f"),
+                _pct(r["precision_corrected"]),
+            )
+        out.print(table)
+    for note in doc["notes"]:
+        out.print(f"Note: {note}")
