@@ -12,7 +12,6 @@ to a GeoPackage; the import goes into a fresh SQLite database (and into PostGIS 
 from __future__ import annotations
 
 import argparse
-import os
 import subprocess
 import sys
 import tempfile
@@ -22,9 +21,8 @@ from pathlib import Path
 import geopandas as gpd
 import numpy as np
 import pyogrio
+from pgdb import pg_database
 from shapely.geometry import box
-from sqlalchemy import create_engine, text
-from sqlalchemy.engine import make_url
 
 from clearground.store.database import Store
 from clearground.store.repository import Registry
@@ -73,16 +71,6 @@ def prepare_db(url: str) -> None:
     store.dispose()
 
 
-def pg_url(name: str) -> str:
-    base = os.environ["CLEARGROUND_TEST_PG_URL"]
-    admin = create_engine(make_url(base).set(database="postgres"), isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    admin.dispose()
-    return make_url(base).set(database=name).render_as_string(hide_password=False)
-
-
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--points", type=int, default=1_000_000)
@@ -100,7 +88,7 @@ def main() -> int:
         print(f"baseline  bare pyogrio read        {baseline:8.2f} s")
         targets = [("sqlite", f"sqlite:///{folder / 'bench.db'}")]
         if not args.sqlite_only:
-            targets.append(("postgis", pg_url("cg_bench_import")))
+            targets.append(("postgis", pg_database("cg_bench_import")))
         for name, url in targets:
             prepare_db(url)
             started = time.perf_counter()

@@ -22,8 +22,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from pgdb import pg_database
 from sqlalchemy import create_engine, text
-from sqlalchemy.engine import make_url
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -79,16 +79,6 @@ def count_rows(url: str) -> int:
         n = sum(conn.execute(text(f"SELECT count(*) FROM {t}")).scalar_one() for t in tables)
     engine.dispose()
     return int(n)
-
-
-def pg_database(name: str) -> str:
-    base = os.environ["CLEARGROUND_TEST_PG_URL"]
-    admin = create_engine(make_url(base).set(database="postgres"), isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    admin.dispose()
-    return make_url(base).set(database=name).render_as_string(hide_password=False)
 
 
 def main() -> int:
