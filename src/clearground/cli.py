@@ -319,6 +319,7 @@ from clearground import cli_accuracy  # noqa: E402,F401
 from clearground import cli_forms  # noqa: E402,F401
 from clearground import cli_planning  # noqa: E402,F401
 from clearground import cli_intake  # noqa: E402,F401
+from clearground import cli_users  # noqa: E402,F401
 
 if __name__ == "__main__":
     main()

@@ -20,6 +20,7 @@ from typing import Any
 from shapely.geometry.base import BaseGeometry
 from sqlalchemy import (
     JSON,
+    Boolean,
     Date,
     DateTime,
     Float,
@@ -299,3 +300,31 @@ RECORD_TABLES: dict[str, type[Base]] = {
 """Record kinds by their command-line name (``import KIND``, ``export KIND``)."""
 
 SPATIAL_TABLES = [Location, MinefieldRecord, Hazard, Activity, Find, Accident]
+
+
+class User(Base):
+    """Someone who signs in to the web application, or a script with an API token.
+
+    ``role`` is one of ``clearground.web.auth.ROLES``; operators and donors belong to an
+    organisation. The password is stored as an Argon2 hash (``None``: token-only user).
+    """
+
+    __tablename__ = "user"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(100), unique=True)
+    role: Mapped[str] = mapped_column(String(20))
+    organisation_id: Mapped[int | None] = mapped_column(ForeignKey("organisation.id"))
+    password_hash: Mapped[str | None] = mapped_column(String(200))
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=_now)
+
+
+class ApiToken(Base):
+    """An API token (``Authorization: Bearer TOKEN``), stored as the SHA-256 of the token."""
+
+    __tablename__ = "api_token"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user.id"), index=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=_now)
+    last_used: Mapped[dt.datetime | None] = mapped_column(DateTime)
+    revoked: Mapped[bool] = mapped_column(Boolean, default=False)

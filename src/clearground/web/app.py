@@ -1,7 +1,7 @@
-"""The web application. This first page is public: aggregated figures only.
+"""The web application. The first page is public: aggregated figures only.
 
-Exact positions of mines, finds and hazards and victims' personal data wait for the login of
-the web-application issue; nothing here returns them.
+Sign-in, API tokens and the JSON error shape are in ``auth.py``; OGC API Features (``/ogc``),
+where exact positions are given only to roles allowed to read them, in ``ogc.py``.
 """
 
 from __future__ import annotations
@@ -23,6 +23,8 @@ from clearground.analysis import statistics as st
 from clearground.store import queries as q
 from clearground.store import tables as t
 from clearground.store.database import Store
+from clearground.web import ogc
+from clearground.web.auth import install_auth
 
 WEB = resources.files("clearground") / "web"
 CACHE_SECONDS = 30.0
@@ -94,6 +96,8 @@ def create_app(db_url: str) -> FastAPI:
     app = FastAPI(
         title="Clearground", version="0.1.0", description="Information management for mine action."
     )
+    install_auth(app, store)
+    app.include_router(ogc.router)
     with resources.as_file(WEB / "static") as static:
         app.mount("/static", StaticFiles(directory=static), name="static")
     with resources.as_file(WEB / "templates") as tpl:

@@ -1,0 +1,171 @@
+"""Users, roles, passwords and API tokens.
+
+Passwords are hashed with Argon2id (argon2-cffi). API tokens are 256 random bits
+(``secrets.token_urlsafe(32)``), shown once, and stored only as their SHA-256.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import secrets
+from dataclasses import dataclass
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from sqlalchemy import or_, select
+from sqlalchemy.orm import Session
+
+from clearground.domain.errors import BadInput
+from clearground.store import tables as t
+
+ROLES = ("admin", "im_officer", "operator", "manager", "donor", "public")
+"""Role ids (DESIGN.md). Anonymous requests act as ``public``."""
+
+_hasher = PasswordHasher()
+
+
+@dataclass(frozen=True)
+class Principal:
+    """Who is asking: a user, or the anonymous public (``id`` None)."""
+
+    id: int | None
+    name: str
+    role: str
+    organisation_id: int | None = None
+
+    @property
+    def anonymous(self) -> bool:
+        return self.id is None
+
+
+ANONYMOUS = Principal(None, "anonymous", "public")
+
+
+def hash_password(password: str) -> str:
+    return _hasher.hash(password)
+
+
+def verify_password(stored: str | None, password: str) -> bool:
+    if not stored:
+        return False
+    try:
+        return _hasher.verify(stored, password)
+    except (VerificationError, InvalidHashError):
+        return False
+
+
+def hash_token(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def _now() -> dt.datetime:
+    return dt.datetime.now(dt.UTC).replace(tzinfo=None)
+
+
+def add_user(
+    session: Session,
+    name: str,
+    role: str,
+    *,
+    organisation: str | None = None,
+    password: str | None = None,
+) -> t.User:
+    """Create a user; refuses an unknown role or organisation, or a name already taken."""
+    name = name.strip()
+    if not name:
+        raise BadInput("a user needs a name", field="NAME", fix="Give a user name")
+    if role not in ROLES:
+        raise BadInput(
+            f"unknown role '{role}'",
+            field="--role",
+            value=role,
+            fix=f"Use one of: {', '.join(ROLES)}",
+        )
+    if session.execute(select(t.User.id).where(t.User.name == name)).first():
+        raise BadInput(
+            f"a user named '{name}' exists already",
+            field="NAME",
+            value=name,
+            fix="Pick another name",
+        )
+    org_id = None
+    if organisation:
+        org_id = session.execute(
+            select(t.Organisation.id).where(
+                or_(t.Organisation.name == organisation, t.Organisation.short_name == organisation)
+            )
+        ).scalar()
+        if org_id is None:
+            raise BadInput(
+                f"no organisation named '{organisation}'",
+                field="--organisation",
+                value=organisation,
+                fix="Use an organisation's name or short name, or import it first",
+            )
+    elif role == "operator":
+        raise BadInput(
+            "an operator belongs to an organisation",
+            field="--organisation",
+            fix="Add --organisation NAME",
+        )
+    user = t.User(
+        name=name,
+        role=role,
+        organisation_id=org_id,
+        password_hash=hash_password(password) if password else None,
+        created_at=_now(),
+    )
+    session.add(user)
+    session.flush()
+    return user
+
+
+def new_token(session: Session, user_id: int) -> str:
+    """A new API token for the user; only its hash is stored, the token is returned once."""
+    token = secrets.token_urlsafe(32)
+    session.add(
+        t.ApiToken(user_id=user_id, token_hash=hash_token(token), created_at=_now(), revoked=False)
+    )
+    session.flush()
+    return token
+
+
+def principal_of(user: t.User) -> Principal:
+    return Principal(user.id, user.name, user.role, user.organisation_id)
+
+
+def user_by_token(session: Session, token: str) -> Principal | None:
+    """The user holding ``token`` (not revoked), recording its use; None if there is none."""
+    row = session.execute(
+        select(t.ApiToken, t.User)
+        .join(t.User, t.User.id == t.ApiToken.user_id)
+        .where(t.ApiToken.token_hash == hash_token(token), t.ApiToken.revoked.is_(False))
+    ).first()
+    if row is None:
+        return None
+    api_token, user = row
+    api_token.last_used = _now()
+    return principal_of(user)
+
+
+def user_by_password(session: Session, name: str, password: str) -> Principal | None:
+    user = session.execute(select(t.User).where(t.User.name == name)).scalar_one_or_none()
+    if user is None or not verify_password(user.password_hash, password):
+        return None
+    return principal_of(user)
+
+
+def user_by_id(session: Session, user_id: int) -> Principal | None:
+    user = session.get(t.User, user_id)
+    return principal_of(user) if user is not None else None
+
+
+def secret_key(session: Session) -> str:
+    """The key that signs session cookies: generated once per database, kept in ``setting``."""
+    key = session.get(t.Setting, "web_secret")
+    if key is None:
+        key = t.Setting(key="web_secret", value=secrets.token_urlsafe(32))
+        session.add(key)
+        session.flush()
+    return key.value

@@ -1,0 +1,221 @@
+"""Authentication, roles and the JSON error shape of the web API.
+
+Who is asking is found, in this order, from ``Authorization: Bearer TOKEN`` (API tokens made
+by ``clearground user add --token``) or from the signed session cookie set by ``POST /login``.
+Anyone else is the anonymous public (role ``public``). A token that is unknown or revoked is
+refused with 401, never treated as anonymous.
+
+Sessions: Starlette's signed cookie (``SessionMiddleware``), keyed by ``CLEARGROUND_SECRET``
+or by a key generated once per database. CSRF: ``GET /login`` returns a token kept in the
+session; ``POST /login`` and ``POST /logout`` must send it back in ``X-CSRF-Token``.
+
+Errors: every API error is ``{"error": {"code", "message", "field"}}`` (docs/API.md).
+"""
+
+from __future__ import annotations
+
+import hmac
+import os
+import secrets
+from collections.abc import Callable
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel
+from sqlalchemy import select
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.middleware.sessions import SessionMiddleware
+
+from clearground.domain.errors import BadInput, ClearGroundError
+from clearground.store import tables as t
+from clearground.store import users as u
+from clearground.store.database import Store
+from clearground.store.users import ANONYMOUS, ROLES, Principal
+
+READERS = frozenset({"admin", "im_officer", "operator", "manager"})
+"""Roles that see exact positions (operators: only their organisation's activities and finds)."""
+
+
+class ApiError(Exception):
+    """An error answered with the JSON error shape."""
+
+    def __init__(self, status: int, code: str, message: str, field: str | None = None) -> None:
+        super().__init__(message)
+        self.status = status
+        self.code = code
+        self.message = message
+        self.field = field
+
+
+def error_body(code: str, message: str, field: str | None = None) -> dict[str, Any]:
+    return {"error": {"code": code, "message": message, "field": field}}
+
+
+def _json_error(status: int, code: str, message: str, field: str | None = None) -> JSONResponse:
+    headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
+    return JSONResponse(error_body(code, message, field), status_code=status, headers=headers)
+
+
+HTTP_CODES = {
+    400: "bad_request",
+    401: "unauthorized",
+    403: "forbidden",
+    404: "not_found",
+    405: "method_not_allowed",
+}
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    """Answer every error with the one JSON error shape."""
+
+    @app.exception_handler(ApiError)
+    def _api(_: Request, exc: ApiError) -> JSONResponse:
+        return _json_error(exc.status, exc.code, exc.message, exc.field)
+
+    @app.exception_handler(BadInput)
+    def _bad(_: Request, exc: BadInput) -> JSONResponse:
+        status = 404 if exc.code == "not_found" else 400
+        return _json_error(status, exc.code, exc.message, exc.field)
+
+    @app.exception_handler(ClearGroundError)
+    def _internal(_: Request, exc: ClearGroundError) -> JSONResponse:
+        return _json_error(500, exc.code, str(exc))
+
+    @app.exception_handler(StarletteHTTPException)
+    def _http(_: Request, exc: StarletteHTTPException) -> JSONResponse:
+        code = HTTP_CODES.get(exc.status_code, f"http_{exc.status_code}")
+        return _json_error(exc.status_code, code, str(exc.detail))
+
+    @app.exception_handler(RequestValidationError)
+    def _invalid(_: Request, exc: RequestValidationError) -> JSONResponse:
+        first = exc.errors()[0] if exc.errors() else {}
+        loc = [str(p) for p in first.get("loc", ()) if p not in ("query", "body", "path")]
+        return _json_error(
+            400, "bad_request", str(first.get("msg", "invalid request")), ".".join(loc) or None
+        )
+
+
+def session_secret(store: Store) -> str:
+    env = os.environ.get("CLEARGROUND_SECRET")
+    if env:
+        return env
+    with store.session() as session:
+        return u.secret_key(session)
+
+
+def install_auth(app: FastAPI, store: Store) -> None:
+    """Sessions, the current-user dependency's store, error handlers, login/logout routes."""
+    app.state.store = store
+    app.add_middleware(
+        SessionMiddleware, secret_key=session_secret(store), same_site="lax", max_age=8 * 3600
+    )
+    install_error_handlers(app)
+    app.include_router(router)
+
+
+def current_user(request: Request) -> Principal:
+    """The user making the request (FastAPI dependency); anonymous is ``public``."""
+    store: Store = request.app.state.store
+    header = request.headers.get("authorization")
+    if header:
+        scheme, _, token = header.partition(" ")
+        if scheme.lower() != "bearer" or not token.strip():
+            raise ApiError(
+                401, "unauthorized", "use 'Authorization: Bearer TOKEN'", "Authorization"
+            )
+        with store.session() as session:
+            who = u.user_by_token(session, token.strip())
+        if who is None:
+            raise ApiError(401, "invalid_token", "the API token is unknown or revoked")
+        return who
+    user_id = request.session.get("user_id")
+    if isinstance(user_id, int):
+        with store.session() as session:
+            found = u.user_by_id(session, user_id)
+        if found is not None:
+            return found
+        request.session.clear()
+    return ANONYMOUS
+
+
+CurrentUser = Annotated[Principal, Depends(current_user)]
+"""A route parameter ``who: CurrentUser`` receives the user making the request."""
+
+
+def require(*roles: str) -> Callable[[Principal], Principal]:
+    """A dependency allowing only ``roles`` (401 for anonymous, 403 for other roles)."""
+    allowed = frozenset(roles)
+    assert allowed <= set(ROLES)
+
+    def check(who: CurrentUser) -> Principal:
+        if who.role in allowed and not who.anonymous:
+            return who
+        if who.anonymous:
+            raise ApiError(401, "unauthorized", "sign in or send an API token")
+        raise ApiError(403, "forbidden", f"the role '{who.role}' may not do this")
+
+    return check
+
+
+def check_csrf(request: Request) -> None:
+    """Refuse a state-changing request whose ``X-CSRF-Token`` does not match the session's."""
+    expected = request.session.get("csrf")
+    given = request.headers.get("x-csrf-token", "")
+    if not expected or not hmac.compare_digest(str(expected), given):
+        raise ApiError(403, "csrf_failed", "missing or wrong CSRF token", "X-CSRF-Token")
+
+
+router = APIRouter(tags=["auth"])
+
+
+class Login(BaseModel):
+    name: str
+    password: str
+
+
+@router.get("/login")
+def login_form(request: Request) -> dict[str, str]:
+    """A CSRF token for ``POST /login`` (send it back in ``X-CSRF-Token``)."""
+    token = request.session.get("csrf") or secrets.token_urlsafe(32)
+    request.session["csrf"] = token
+    return {"csrf_token": token}
+
+
+@router.post("/login", dependencies=[Depends(check_csrf)])
+def login(request: Request, body: Login) -> dict[str, Any]:
+    """Sign in with name and password: sets the session cookie."""
+    store: Store = request.app.state.store
+    with store.session() as session:
+        who = u.user_by_password(session, body.name, body.password)
+    if who is None:
+        raise ApiError(401, "bad_credentials", "wrong user name or password", "password")
+    request.session.clear()
+    request.session["user_id"] = who.id
+    request.session["csrf"] = secrets.token_urlsafe(32)  # a fresh token once signed in
+    return {"name": who.name, "role": who.role, "csrf_token": request.session["csrf"]}
+
+
+@router.post("/logout", dependencies=[Depends(check_csrf)])
+def logout(request: Request) -> dict[str, bool]:
+    """Sign out: forgets the session."""
+    request.session.clear()
+    return {"signed_out": True}
+
+
+@router.get("/api/me")
+def me(who: CurrentUser) -> dict[str, Any]:
+    """Who the request is made as (anonymous: role ``public``)."""
+    return {"name": who.name, "role": who.role, "organisation_id": who.organisation_id}
+
+
+@router.get("/api/users", dependencies=[Depends(require("admin"))])
+def list_users(request: Request) -> list[dict[str, Any]]:
+    """Users and roles (admin only)."""
+    store: Store = request.app.state.store
+    with store.session() as session:
+        rows = session.execute(
+            select(t.User.name, t.User.role, t.User.organisation_id).order_by(t.User.name)
+        ).all()
+    return [{"name": n, "role": r, "organisation_id": o} for n, r, o in rows]

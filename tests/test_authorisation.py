@@ -1,0 +1,163 @@
+"""Every route x every role against a hand-written table of what each role may do.
+
+A route of the app missing from the table (or a table row whose route is gone) fails.
+Values: ``allow`` (2xx), ``deny`` (401 or 403), and for routes returning positions ``exact``
+(2xx with the exact geometry) or ``coarse`` (2xx with points on the 0.1° grid only).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+from fastapi.testclient import TestClient
+from shapely.geometry import shape
+from starlette.routing import Mount
+
+from clearground.store.database import Store
+from clearground.web.app import create_app
+from tests.test_ogc import FIND_A, H1, H2, H3, H_DRAFT, fill
+
+COLUMNS = ("admin", "im_officer", "operator", "manager", "donor", "public", "anonymous")
+ALL = dict.fromkeys(COLUMNS, "allow")
+POSITIONS = {
+    "admin": "exact",
+    "im_officer": "exact",
+    "operator": "exact",  # the find asked for is its own organisation's
+    "manager": "exact",
+    "donor": "coarse",
+    "public": "coarse",
+    "anonymous": "coarse",
+}
+
+TABLE: dict[tuple[str, str], dict[str, str]] = {
+    ("GET", "/"): ALL,
+    ("GET", "/api/summary"): ALL,
+    ("GET", "/api/districts"): ALL,
+    ("GET", "/openapi.json"): ALL,
+    ("GET", "/docs"): ALL,
+    ("GET", "/docs/oauth2-redirect"): ALL,
+    ("GET", "/redoc"): ALL,
+    ("MOUNT", "/static"): ALL,
+    ("GET", "/login"): ALL,
+    ("POST", "/login"): {**ALL, "anonymous": "deny"},  # anonymous has no password
+    ("POST", "/logout"): ALL,
+    ("GET", "/api/me"): ALL,
+    ("GET", "/api/users"): {**dict.fromkeys(COLUMNS, "deny"), "admin": "allow"},
+    ("GET", "/ogc"): ALL,
+    ("GET", "/ogc/conformance"): ALL,
+    ("GET", "/ogc/collections"): ALL,
+    ("GET", "/ogc/collections/{collection_id}"): ALL,
+    ("GET", "/ogc/collections/{collection_id}/items"): POSITIONS,
+    ("GET", "/ogc/collections/{collection_id}/items/{feature_id}"): POSITIONS,
+}
+
+
+def _flatten(routes: list[Any]) -> Iterator[Any]:
+    """Routes, descending into routers that FastAPI keeps as included wholes."""
+    for route in routes:
+        inner = getattr(route, "original_router", None)
+        if inner is not None:
+            yield from _flatten(inner.routes)
+        else:
+            yield route
+
+
+def app_routes(app: Any) -> set[tuple[str, str]]:
+    found = set()
+    for route in _flatten(app.routes):
+        if isinstance(route, Mount):
+            found.add(("MOUNT", route.path))
+            continue
+        for method in route.methods - {"HEAD"}:
+            found.add((method, route.path))
+    return found
+
+
+def _call(
+    app: Any, method: str, path: str, role: str, token: str | None, ids: dict[str, Any]
+) -> Any:
+    client = TestClient(app)
+    headers = {"Authorization": f"Bearer {token}"} if token else {}
+    if method == "MOUNT":
+        return client.get(f"{path}/vendor/leaflet/leaflet.js", headers=headers)
+    if (method, path) in (("POST", "/login"), ("POST", "/logout")):
+        csrf = client.get("/login").json()["csrf_token"]
+        name = f"u_{role}" if token else "nobody"
+        body = {"name": name, "password": f"pw-{role}-1"}
+        return client.post(path, json=body, headers={"X-CSRF-Token": csrf})
+    url = path.replace("{collection_id}", "hazards")
+    if "{feature_id}" in url:
+        url = path.replace("{collection_id}", "finds").replace("{feature_id}", str(ids["FA1"]))
+    assert "{" not in url, f"no value for a parameter of {path}"
+    return client.request(method, url, headers=headers)
+
+
+def _on_grid(geometry: dict[str, Any]) -> bool:
+    if geometry["type"] != "Point":
+        return False
+    x, y = geometry["coordinates"]
+    return round(x, 1) == x and round(y, 1) == y
+
+
+def _judge(expected: str, response: Any, path: str) -> str | None:
+    code = response.status_code
+    if expected == "deny":
+        return None if code in (401, 403) else f"expected 401/403, got {code}"
+    if not 200 <= code < 300:
+        return f"expected success, got {code}: {response.text[:200]}"
+    if expected == "allow":
+        return None
+    body = response.json()
+    features = body.get("features", [body])
+    geoms = [shape(f["geometry"]) for f in features]
+    if path.endswith("{feature_id}"):
+        exact_ok = len(geoms) == 1 and geoms[0].equals_exact(FIND_A, 1e-9)
+    else:
+        truth = [H1, H2, H3, H_DRAFT]
+        exact_ok = len(geoms) == 4 and all(
+            g.equals_exact(h, 1e-9) for g, h in zip(geoms, truth, strict=True)
+        )
+    if expected == "exact":
+        return None if exact_ok else "expected the exact geometry"
+    if features and all(_on_grid(f["geometry"]) for f in features):
+        return None
+    return f"expected coarse points only, got {[f['geometry'] for f in features]}"
+
+
+def test_the_table_names_every_route(store: Store) -> None:
+    app = create_app(store.url)
+    routes = app_routes(app)
+    assert routes - set(TABLE) == set(), "routes missing from the authorisation table"
+    assert set(TABLE) - routes == set(), "table rows for routes the app no longer has"
+    for row in TABLE.values():
+        assert set(row) == set(COLUMNS)
+
+
+def test_every_route_for_every_role(store: Store) -> None:
+    ids = fill(store)  # one user per role, each with a real API token
+    app = create_app(store.url)
+    failures = []
+    for (method, path), row in sorted(TABLE.items()):
+        for role in COLUMNS:
+            token = None if role == "anonymous" else ids["tokens"][role]
+            response = _call(app, method, path, role, token, ids)
+            problem = _judge(row[role], response, path)
+            if problem:
+                failures.append(f"{method} {path} as {role}: {problem}")
+            if response.status_code >= 400:
+                assert set(response.json()) == {"error"}, (method, path, role)
+    assert failures == []
+
+
+def test_the_judge_can_fail(store: Store) -> None:
+    """The checks above are not vacuous: a coarse answer is not accepted as exact."""
+    ids = fill(store)
+    app = create_app(store.url)
+    path = "/ogc/collections/{collection_id}/items"
+    anonymous = _call(app, "GET", path, "anonymous", None, ids)
+    assert _judge("exact", anonymous, path) is not None
+    admin = _call(app, "GET", path, "admin", ids["tokens"]["admin"], ids)
+    assert _judge("coarse", admin, path) is not None
+    users = _call(app, "GET", "/api/users", "donor", ids["tokens"]["donor"], ids)
+    assert _judge("allow", users, "/api/users") is not None
