@@ -41,6 +41,10 @@ OrgOption = Annotated[
     str | None,
     typer.Option("--organisation", help="organisation name or short name (includes its units)"),
 ]
+UnapprovedOption = Annotated[
+    bool, typer.Option("--include-unapproved", help="count records not yet approved too")
+]
+JsonOption = Annotated[bool, typer.Option("--json", help="print JSON on stdout")]
 
 
 def _date(value: str | None, option: str) -> dt.date | None:
@@ -181,10 +185,8 @@ def stats(
     until: UntilOption = None,
     district: DistrictOption = None,
     organisation: OrgOption = None,
-    include_unapproved: Annotated[
-        bool, typer.Option("--include-unapproved", help="count records not yet approved too")
-    ] = False,
-    as_json: Annotated[bool, typer.Option("--json", help="print JSON on stdout")] = False,
+    include_unapproved: UnapprovedOption = False,
+    as_json: JsonOption = False,
 ) -> None:
     """Land released, devices found, casualties (approved records only by default)."""
     from clearground.analysis import statistics as st

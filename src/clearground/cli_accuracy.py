@@ -19,7 +19,9 @@ from clearground.cli import (
     DbOption,
     DistrictOption,
     FromOption,
+    JsonOption,
     OrgOption,
+    UnapprovedOption,
     UntilOption,
     _filters,
     _open,
@@ -110,10 +112,8 @@ def accuracy(
     until: UntilOption = None,
     district: DistrictOption = None,
     organisation: OrgOption = None,
-    include_unapproved: Annotated[
-        bool, typer.Option("--include-unapproved", help="count records not yet approved too")
-    ] = False,
-    as_json: Annotated[bool, typer.Option("--json", help="print JSON on stdout")] = False,
+    include_unapproved: UnapprovedOption = False,
+    as_json: JsonOption = False,
 ) -> None:
     """How accurate are the minefield records? Recorded mines against the devices found.
 

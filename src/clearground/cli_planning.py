@@ -20,7 +20,16 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from clearground.cli import DbOption, DistrictOption, OrgOption, _date, _open, app, err
+from clearground.cli import (
+    DbOption,
+    DistrictOption,
+    JsonOption,
+    OrgOption,
+    _date,
+    _open,
+    app,
+    err,
+)
 from clearground.domain.errors import BadInput
 
 AsOfOption = Annotated[
@@ -30,7 +39,6 @@ AsOfOption = Annotated[
         help="state of the records on this date, YYYY-MM-DD (default: the date they run to)",
     ),
 ]
-JsonOption = Annotated[bool, typer.Option("--json", help="print JSON on stdout")]
 
 
 def read_yaml(path: Path, what: str) -> Any:
