@@ -40,6 +40,7 @@ TABLE: dict[tuple[str, str], dict[str, str]] = {
     ("GET", "/redoc"): ALL,
     ("MOUNT", "/static"): ALL,
     ("GET", "/login"): ALL,
+    ("GET", "/signin"): ALL,
     ("POST", "/login"): {**ALL, "anonymous": "deny"},  # anonymous has no password
     ("POST", "/logout"): ALL,
     ("GET", "/api/me"): ALL,

@@ -1,12 +1,13 @@
-"""The web application. The first page is public: aggregated figures only.
+"""The web application: assembles the routers of the parts of the interface.
 
-Sign-in, API tokens and the JSON error shape are in ``auth.py``; OGC API Features (``/ogc``),
-where exact positions are given only to roles allowed to read them, in ``ogc.py``.
+The first page is public: aggregated figures only. Sign-in, API tokens and the JSON error
+shape are in ``auth.py``; OGC API Features (``/ogc``), where exact positions are given only to
+roles allowed to read them, in ``ogc.py``; the page layout, languages and CSRF token for pages
+in ``pages.py``; the map's layers in ``maps.py``; the dashboard in ``dashboard.py``.
 """
 
 from __future__ import annotations
 
-import os
 import time
 from importlib import resources
 from typing import Any
@@ -16,15 +17,14 @@ import shapely
 from fastapi import FastAPI, Request
 from fastapi.responses import HTMLResponse, JSONResponse
 from fastapi.staticfiles import StaticFiles
-from fastapi.templating import Jinja2Templates
 from sqlalchemy import select
 
 from clearground.analysis import statistics as st
 from clearground.store import queries as q
 from clearground.store import tables as t
 from clearground.store.database import Store
-from clearground.web import ogc
-from clearground.web.auth import install_auth
+from clearground.web import dashboard, maps, ogc, pages
+from clearground.web.auth import CurrentUser, install_auth
 
 WEB = resources.files("clearground") / "web"
 CACHE_SECONDS = 30.0
@@ -97,20 +97,15 @@ def create_app(db_url: str) -> FastAPI:
         title="Clearground", version="0.1.0", description="Information management for mine action."
     )
     install_auth(app, store)
-    app.include_router(ogc.router)
+    app.state.figures = figures
+    for part in (ogc, pages, maps, dashboard):
+        app.include_router(part.router)
     with resources.as_file(WEB / "static") as static:
         app.mount("/static", StaticFiles(directory=static), name="static")
-    with resources.as_file(WEB / "templates") as tpl:
-        templates = Jinja2Templates(directory=tpl)
 
     @app.get("/", response_class=HTMLResponse, include_in_schema=False)
-    def index(request: Request) -> HTMLResponse:
-        data = figures.get()
-        return templates.TemplateResponse(
-            request,
-            "index.html",
-            {"s": data["summary"], "tile_url": os.environ.get("CLEARGROUND_TILE_URL", "")},
-        )
+    def index(request: Request, who: CurrentUser) -> HTMLResponse:
+        return pages.render(request, "index.html", {"s": figures.get()["summary"]}, who)
 
     @app.get("/api/summary")
     def summary() -> JSONResponse:

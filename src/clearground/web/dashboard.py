@@ -1,0 +1,7 @@
+"""(being written: the dashboard part of the web interface)"""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+router = APIRouter()
