@@ -54,6 +54,16 @@ TABLE: dict[tuple[str, str], dict[str, str]] = {
 }
 
 
+# the URL called for a route with path parameters ({FA1} etc. are ids made by ``fill``)
+EXAMPLES: dict[tuple[str, str], str] = {
+    ("GET", "/ogc/collections/{collection_id}"): "/ogc/collections/hazards",
+    ("GET", "/ogc/collections/{collection_id}/items"): "/ogc/collections/hazards/items",
+    ("GET", "/ogc/collections/{collection_id}/items/{feature_id}"): (
+        "/ogc/collections/finds/items/{FA1}"
+    ),
+}
+
+
 def _flatten(routes: list[Any]) -> Iterator[Any]:
     """Routes, descending into routers that FastAPI keeps as included wholes."""
     for route in routes:
@@ -87,9 +97,7 @@ def _call(
         name = f"u_{role}" if token else "nobody"
         body = {"name": name, "password": f"pw-{role}-1"}
         return client.post(path, json=body, headers={"X-CSRF-Token": csrf})
-    url = path.replace("{collection_id}", "hazards")
-    if "{feature_id}" in url:
-        url = path.replace("{collection_id}", "finds").replace("{feature_id}", str(ids["FA1"]))
+    url = EXAMPLES.get((method, path), path).format(**ids)
     assert "{" not in url, f"no value for a parameter of {path}"
     return client.request(method, url, headers=headers)
 
