@@ -7,14 +7,18 @@ Values: ``allow`` (2xx), ``deny`` (401 or 403), and for routes returning positio
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import io
+import itertools
+import json
+from collections.abc import Callable, Iterator
 from typing import Any
 
 from fastapi.testclient import TestClient
-from shapely.geometry import shape
+from shapely.geometry import box, mapping, shape
 from starlette.routing import Mount
 
 from clearground.store.database import Store
+from clearground.store.repository import Registry
 from clearground.web.app import create_app
 from tests.test_ogc import FIND_A, H1, H2, H3, H_DRAFT, fill
 
@@ -29,6 +33,11 @@ POSITIONS = {
     "public": "coarse",
     "anonymous": "coarse",
 }
+
+NOBODY = dict.fromkeys(COLUMNS, "deny")
+STAFF = {**NOBODY, "admin": "allow", "im_officer": "allow", "operator": "allow", "manager": "allow"}
+ENTRY = {**NOBODY, "admin": "allow", "im_officer": "allow", "operator": "allow"}
+REVIEW = {**NOBODY, "admin": "allow", "im_officer": "allow"}
 
 TABLE: dict[tuple[str, str], dict[str, str]] = {
     ("GET", "/"): ALL,
@@ -45,6 +54,19 @@ TABLE: dict[tuple[str, str], dict[str, str]] = {
     ("POST", "/logout"): ALL,
     ("GET", "/api/me"): ALL,
     ("GET", "/api/users"): {**dict.fromkeys(COLUMNS, "deny"), "admin": "allow"},
+    ("GET", "/api/records/{kind}"): STAFF,
+    ("GET", "/api/records/{kind}/{record_id}"): STAFF,
+    ("GET", "/api/records/{kind}/{record_id}/history"): STAFF,
+    ("GET", "/api/records/{kind}/{record_id}/diff"): STAFF,
+    ("POST", "/api/records/{kind}"): ENTRY,
+    ("PUT", "/api/records/{kind}/{record_id}"): ENTRY,
+    ("POST", "/api/records/{kind}/{record_id}/submit"): ENTRY,
+    ("POST", "/api/records/{kind}/{record_id}/approve"): REVIEW,
+    ("POST", "/api/records/{kind}/{record_id}/reject"): REVIEW,
+    ("POST", "/api/records/{kind}/{record_id}/revert"): REVIEW,
+    ("GET", "/api/review"): STAFF,
+    ("GET", "/api/export/{kind}"): STAFF,
+    ("POST", "/api/import/{kind}"): ENTRY,
     ("GET", "/ogc"): ALL,
     ("GET", "/ogc/conformance"): ALL,
     ("GET", "/ogc/collections"): ALL,
@@ -56,6 +78,11 @@ TABLE: dict[tuple[str, str], dict[str, str]] = {
 
 # the URL called for a route with path parameters ({FA1} etc. are ids made by ``fill``)
 EXAMPLES: dict[tuple[str, str], str] = {
+    ("GET", "/api/records/{kind}"): "/api/records/hazards",
+    ("GET", "/api/records/{kind}/{record_id}"): "/api/records/hazards/{H1}",
+    ("GET", "/api/records/{kind}/{record_id}/history"): "/api/records/hazards/{H1}/history",
+    ("GET", "/api/records/{kind}/{record_id}/diff"): "/api/records/hazards/{H1}/diff?from=1",
+    ("GET", "/api/export/{kind}"): "/api/export/hazards?format=geojson",
     ("GET", "/ogc/collections/{collection_id}"): "/ogc/collections/hazards",
     ("GET", "/ogc/collections/{collection_id}/items"): "/ogc/collections/hazards/items",
     ("GET", "/ogc/collections/{collection_id}/items/{feature_id}"): (
@@ -97,9 +124,76 @@ def _call(
         name = f"u_{role}" if token else "nobody"
         body = {"name": name, "password": f"pw-{role}-1"}
         return client.post(path, json=body, headers={"X-CSRF-Token": csrf})
+    if (method, path) in WRITES:
+        url, body = WRITES[(method, path)](ids["store"], role)
+        if "import" in url:
+            upload = {"file": ("h.geojson", io.BytesIO(json.dumps(body).encode()))}
+            return client.post(url, files=upload, headers=headers)
+        return client.request(method, url, json=body, headers=headers)
     url = EXAMPLES.get((method, path), path).format(**ids)
     assert "{" not in url, f"no value for a parameter of {path}"
     return client.request(method, url, headers=headers)
+
+
+_fresh = itertools.count(1)
+
+
+def _hazard(store: Store, status: str) -> int:
+    """A new hazard created by the operator's user (organisation Alpha) in ``status``."""
+    n = next(_fresh)
+    with store.session() as session:
+        return Registry(session, user="u_operator").add(
+            "hazards",
+            {"local_id": f"AUTH-{n}", "kind": "SHA", "geometry": box(47.1, 40.1, 47.11, 40.105)},
+            status=status,
+        )
+
+
+def _new_values(role: str) -> dict[str, Any]:
+    n = next(_fresh)
+    return {
+        "local_id": f"NEW-{role}-{n}",
+        "kind": "SHA",
+        "geometry": mapping(box(47.2, 40.1, 47.21, 40.105)),
+    }
+
+
+WRITES: dict[tuple[str, str], Callable[[Store, str], tuple[str, Any]]] = {
+    ("POST", "/api/records/{kind}"): lambda store, role: (
+        "/api/records/hazards",
+        {"values": _new_values(role)},
+    ),
+    ("PUT", "/api/records/{kind}/{record_id}"): lambda store, role: (
+        f"/api/records/hazards/{_hazard(store, 'draft')}",
+        {"version": 1, "values": {"name": "renamed"}},
+    ),
+    ("POST", "/api/records/{kind}/{record_id}/submit"): lambda store, role: (
+        f"/api/records/hazards/{_hazard(store, 'draft')}/submit",
+        {"version": 1},
+    ),
+    ("POST", "/api/records/{kind}/{record_id}/approve"): lambda store, role: (
+        f"/api/records/hazards/{_hazard(store, 'submitted')}/approve",
+        {"version": 1},
+    ),
+    ("POST", "/api/records/{kind}/{record_id}/reject"): lambda store, role: (
+        f"/api/records/hazards/{_hazard(store, 'submitted')}/reject",
+        {"version": 1, "reason": "redraw the polygon"},
+    ),
+    ("POST", "/api/records/{kind}/{record_id}/revert"): lambda store, role: (
+        f"/api/records/hazards/{_hazard(store, 'draft')}/revert",
+        {"version": 1, "to_version": 1},
+    ),
+    ("POST", "/api/import/{kind}"): lambda store, role: (
+        "/api/import/hazards",
+        {
+            "type": "FeatureCollection",
+            "features": [
+                {"type": "Feature", "geometry": v.pop("geometry"), "properties": v}
+                for v in [_new_values(role)]
+            ],
+        },
+    ),
+}
 
 
 def _on_grid(geometry: dict[str, Any]) -> bool:
@@ -145,6 +239,7 @@ def test_the_table_names_every_route(store: Store) -> None:
 
 def test_every_route_for_every_role(store: Store) -> None:
     ids = fill(store)  # one user per role, each with a real API token
+    ids["store"] = store
     app = create_app(store.url)
     failures = []
     for (method, path), row in sorted(TABLE.items()):

@@ -90,8 +90,14 @@ def import_file(
     rejects: Path | None = None,
     user: str = "import",
     progress: Progress | None = None,
+    guard: Callable[[Registry], None] | None = None,
 ) -> ImportReport:
-    """Import ``path`` as records of ``kind``; see the module docstring for the rules."""
+    """Import ``path`` as records of ``kind``; see the module docstring for the rules.
+
+    ``guard``, if given, is called with the registry after the rows are written and before
+    the commit; an exception it raises rolls the whole import back (the web layer uses it to
+    keep operators to their own organisation's records).
+    """
     table_of(kind)  # refuses an unknown kind
     say = progress or _noop
     if kind == "records" and records.is_record_form(path):
@@ -122,6 +128,8 @@ def import_file(
             ):
                 refused = True
                 raise _RollBack
+            if guard is not None:
+                guard(registry)
             if dry_run:
                 raise _RollBack
     except _RollBack:

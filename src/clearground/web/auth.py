@@ -41,21 +41,40 @@ READERS = frozenset({"admin", "im_officer", "operator", "manager"})
 class ApiError(Exception):
     """An error answered with the JSON error shape."""
 
-    def __init__(self, status: int, code: str, message: str, field: str | None = None) -> None:
+    def __init__(
+        self,
+        status: int,
+        code: str,
+        message: str,
+        field: str | None = None,
+        extra: dict[str, Any] | None = None,
+    ) -> None:
         super().__init__(message)
         self.status = status
         self.code = code
         self.message = message
         self.field = field
+        self.extra = extra or {}
 
 
-def error_body(code: str, message: str, field: str | None = None) -> dict[str, Any]:
-    return {"error": {"code": code, "message": message, "field": field}}
+def error_body(
+    code: str, message: str, field: str | None = None, extra: dict[str, Any] | None = None
+) -> dict[str, Any]:
+    """``{"error": {"code", "message", "field", ...}}``; ``extra`` adds keys inside "error"."""
+    return {"error": {"code": code, "message": message, "field": field, **(extra or {})}}
 
 
-def _json_error(status: int, code: str, message: str, field: str | None = None) -> JSONResponse:
+def _json_error(
+    status: int,
+    code: str,
+    message: str,
+    field: str | None = None,
+    extra: dict[str, Any] | None = None,
+) -> JSONResponse:
     headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
-    return JSONResponse(error_body(code, message, field), status_code=status, headers=headers)
+    return JSONResponse(
+        error_body(code, message, field, extra), status_code=status, headers=headers
+    )
 
 
 HTTP_CODES = {
@@ -72,12 +91,13 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(ApiError)
     def _api(_: Request, exc: ApiError) -> JSONResponse:
-        return _json_error(exc.status, exc.code, exc.message, exc.field)
+        return _json_error(exc.status, exc.code, exc.message, exc.field, exc.extra)
 
     @app.exception_handler(BadInput)
     def _bad(_: Request, exc: BadInput) -> JSONResponse:
-        status = 404 if exc.code == "not_found" else 400
-        return _json_error(status, exc.code, exc.message, exc.field)
+        status = {"not_found": 404, "stale_version": 409}.get(exc.code, 400)
+        extra = {k: v for k, v in exc.to_dict().items() if k in ("record", "row", "fix") and v}
+        return _json_error(status, exc.code, exc.message, exc.field, extra)
 
     @app.exception_handler(ClearGroundError)
     def _internal(_: Request, exc: ClearGroundError) -> JSONResponse:
@@ -95,6 +115,11 @@ def install_error_handlers(app: FastAPI) -> None:
         return _json_error(
             400, "bad_request", str(first.get("msg", "invalid request")), ".".join(loc) or None
         )
+
+    @app.exception_handler(Exception)
+    def _unexpected(_: Request, exc: Exception) -> JSONResponse:
+        # a bug: the same shape, nothing of the exception told; the server still logs it
+        return _json_error(500, "internal_error", "internal server error")
 
 
 def session_secret(store: Store) -> str:
@@ -165,6 +190,12 @@ def check_csrf(request: Request) -> None:
     given = request.headers.get("x-csrf-token", "")
     if not expected or not hmac.compare_digest(str(expected), given):
         raise ApiError(403, "csrf_failed", "missing or wrong CSRF token", "X-CSRF-Token")
+
+
+def check_write(request: Request) -> None:
+    """CSRF for a state-changing request made with the session cookie (API tokens need none)."""
+    if not request.headers.get("authorization"):
+        check_csrf(request)
 
 
 router = APIRouter(tags=["auth"])

@@ -1,0 +1,728 @@
+"""The REST API for records: read, create, edit, review (submit, approve, reject), history,
+diff and revert.
+
+Every write goes through ``Registry`` (one new version per change, optimistic locking) after
+the intake layer's checks (``clearground.intake.entry``). An edit names the version it was
+based on; if someone saved in between, the answer is 409 ``stale_version`` with the record as
+it is now and the other person's changes field by field, and nothing is written.
+
+Who may do what (``Access``):
+
+- ``admin`` and ``im_officer`` read and write every kind, review, and revert.
+- ``manager`` reads every kind and approves or rejects tasks.
+- ``operator`` reads hazards, minefield records, accidents, ordnance, organisations,
+  locations and handovers, and only its own organisation's activities, finds, tasks and
+  assets; it writes hazards, records, activities, finds, accidents and tasks of its own
+  organisation (a record without an organisation column belongs to the organisation of the
+  user who created it), only while they are drafts or rejected, and submits them for review.
+- ``donor`` reads the approved funding records of its own organisation.
+- ``public`` (and anonymous) reads nothing here: aggregates are on ``/api/summary``, the
+  dashboard and the coarsened OGC layers.
+
+Victims' personal data are read and written by ``admin`` and ``im_officer`` only.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated, Any
+
+import shapely
+from fastapi import APIRouter, Depends, Query, Request, Response
+from pydantic import BaseModel, Field
+from shapely.geometry import shape
+from shapely.geometry.base import BaseGeometry
+from sqlalchemy import ColumnElement, Date, and_, false, func, or_, select, true
+from sqlalchemy.orm import Session
+
+from clearground.domain.errors import BadInput, StaleVersion
+from clearground.intake.entry import check_record
+from clearground.store import tables as t
+from clearground.store.database import Store
+from clearground.store.repository import Registry, columns_of, table_of, to_json_value
+from clearground.store.types import GeometryType
+from clearground.store.users import Principal
+from clearground.web.auth import ApiError, CurrentUser, check_write
+
+REVIEWERS = frozenset({"admin", "im_officer"})
+OPERATOR_WRITES = frozenset({"hazards", "records", "activities", "finds", "accidents", "tasks"})
+OPERATOR_READS = frozenset(
+    {
+        "hazards",
+        "records",
+        "accidents",
+        "activities",
+        "finds",
+        "tasks",
+        "assets",
+        "ordnance",
+        "organisations",
+        "locations",
+        "handovers",
+    }
+)
+ORG_OWNED = {
+    "activities": "organisation_id",
+    "tasks": "organisation_id",
+    "assets": "organisation_id",
+}
+HIDDEN = frozenset({"min_x", "min_y", "max_x", "max_y"})
+BOOKKEEPING = frozenset({"version", "updated_by", "updated_at", "change_note", *HIDDEN})
+EDITABLE_BY_OPERATOR = frozenset({"draft", "rejected"})
+
+
+# --- who may do what ------------------------------------------------------------------------
+
+
+def _deny(who: Principal, what: str) -> ApiError:
+    if who.anonymous:
+        return ApiError(401, "unauthorized", "sign in or send an API token")
+    return ApiError(403, "forbidden", f"the role '{who.role}' may not {what}")
+
+
+def check_kind(kind: str) -> type[t.Base]:
+    try:
+        return table_of(kind)
+    except BadInput:
+        raise ApiError(
+            404,
+            "not_found",
+            f"no record kind '{kind}'; kinds: {', '.join(t.RECORD_TABLES)}",
+            "kind",
+        ) from None
+
+
+def may_read_kind(who: Principal, kind: str) -> bool:
+    if who.anonymous:
+        return False
+    if who.role in ("admin", "im_officer"):
+        return True
+    if who.role == "manager":
+        return kind != "victims"
+    if who.role == "operator":
+        return kind in OPERATOR_READS
+    if who.role == "donor":
+        return kind == "funding"
+    return False
+
+
+def read_filter(who: Principal, kind: str, table: Any) -> list[ColumnElement[bool]]:
+    """Row restrictions for ``who`` reading ``kind`` (beyond the kind itself)."""
+    org = who.organisation_id
+    if who.role == "operator" and kind in ORG_OWNED:
+        return [getattr(table, ORG_OWNED[kind]) == org] if org else [false()]
+    if who.role == "operator" and kind == "finds":
+        if not org:
+            return [false()]
+        mine = select(t.Activity.id).where(t.Activity.organisation_id == org)
+        return [t.Find.activity_id.in_(mine)]
+    if who.role == "donor":
+        if not org:
+            return [false()]
+        return [t.Funding.donor_id == org, t.Funding.review_status == "approved"]
+    return []
+
+
+def _author_organisation(session: Session, kind: str, record_id: int, current: dict) -> Any:
+    """The organisation of the user who created the record (its version 1)."""
+    first = session.execute(
+        select(t.RecordVersion.changed_by).where(
+            t.RecordVersion.kind == kind,
+            t.RecordVersion.record_id == record_id,
+            t.RecordVersion.version == 1,
+        )
+    ).scalar_one_or_none()
+    author = first if first is not None else current.get("updated_by")
+    if author is None:
+        return None
+    return session.execute(
+        select(t.User.organisation_id).where(t.User.name == author)
+    ).scalar_one_or_none()
+
+
+def owning_organisation(session: Session, kind: str, record_id: int, current: dict) -> Any:
+    if kind in ORG_OWNED:
+        return current.get(ORG_OWNED[kind])
+    if kind == "finds" and current.get("activity_id") is not None:
+        return session.execute(
+            select(t.Activity.organisation_id).where(t.Activity.id == current["activity_id"])
+        ).scalar_one_or_none()
+    return _author_organisation(session, kind, record_id, current)
+
+
+def check_may_write(who: Principal, kind: str) -> None:
+    if who.role in REVIEWERS and not who.anonymous:
+        return
+    if who.role == "operator" and kind in OPERATOR_WRITES:
+        if who.organisation_id is None:
+            raise ApiError(403, "forbidden", "an operator user needs an organisation to write")
+        return
+    raise _deny(who, f"write {kind}")
+
+
+def check_may_edit(who: Principal, session: Session, kind: str, current: dict) -> None:
+    """Reviewers edit anything; operators their organisation's drafts and rejected records."""
+    check_may_write(who, kind)
+    if who.role in REVIEWERS:
+        return
+    owner = owning_organisation(session, kind, current["id"], current)
+    if owner != who.organisation_id:
+        raise ApiError(403, "forbidden", "this record belongs to another organisation")
+    if current["review_status"] not in EDITABLE_BY_OPERATOR:
+        raise ApiError(
+            409,
+            "locked",
+            f"the record is {current['review_status']}; operators change drafts and "
+            "rejected records only",
+            "review_status",
+        )
+
+
+def check_may_review(who: Principal, kind: str) -> None:
+    if who.anonymous:
+        raise _deny(who, "review")
+    if who.role in REVIEWERS or (who.role == "manager" and kind == "tasks"):
+        return
+    raise _deny(who, f"approve or reject {kind}")
+
+
+# --- values in and out ------------------------------------------------------------------------
+
+
+def json_value(value: Any) -> Any:
+    """A column value for JSON: geometries as GeoJSON, dates ISO 8601."""
+    if isinstance(value, BaseGeometry):
+        return shapely.geometry.mapping(value)
+    return to_json_value(value)
+
+
+def record_json(kind: str, row: dict[str, Any]) -> dict[str, Any]:
+    """A record as the API gives it: fields, the geometry as GeoJSON, and its review state."""
+    values = {k: json_value(v) for k, v in row.items() if k not in HIDDEN and k != "id"}
+    return {"kind": kind, "id": row["id"], **values}
+
+
+def parse_values(kind: str, values: dict[str, Any]) -> dict[str, Any]:
+    """Values from JSON as the registry takes them: GeoJSON to Shapely, ISO dates to dates."""
+    cols = columns_of(table_of(kind))
+    out: dict[str, Any] = {}
+    for name, value in values.items():
+        col = cols.get(name)
+        if col is not None and isinstance(col.type, GeometryType) and value is not None:
+            try:
+                out[name] = value if isinstance(value, BaseGeometry) else shape(value)
+            except (TypeError, ValueError, AttributeError, KeyError, IndexError) as exc:
+                raise ApiError(
+                    400, "bad_geometry", f"cannot read the geometry as GeoJSON: {exc}", name
+                ) from None
+        elif col is not None and isinstance(col.type, Date) and isinstance(value, str) and value:
+            try:
+                out[name] = dt.date.fromisoformat(value[:10])
+            except ValueError:
+                raise ApiError(
+                    400, "bad_date", f"cannot read '{value}' as a date (YYYY-MM-DD)", name
+                ) from None
+        elif value == "":
+            out[name] = None
+        else:
+            out[name] = value
+    return out
+
+
+def _same(a: Any, b: Any) -> bool:
+    if isinstance(a, BaseGeometry) or isinstance(b, BaseGeometry):
+        return (
+            isinstance(a, BaseGeometry)
+            and isinstance(b, BaseGeometry)
+            and shapely.equals_exact(a, b, 1e-12)
+        )
+    return bool(to_json_value(a) == to_json_value(b))
+
+
+def changes_between(old: dict[str, Any], new: dict[str, Any]) -> list[dict[str, Any]]:
+    """Fields whose value differs from ``old`` to ``new``: ``[{field, old, new}]``."""
+    out = []
+    for name in sorted(set(old) | set(new)):
+        if name in BOOKKEEPING or name == "id":
+            continue
+        a, b = old.get(name), new.get(name)
+        if not _same(a, b):
+            out.append({"field": name, "old": json_value(a), "new": json_value(b)})
+    return out
+
+
+def history_json(registry: Registry, kind: str, record_id: int) -> list[dict[str, Any]]:
+    """Every version, oldest first, with who, when, why and what changed field by field."""
+    versions = registry.history(kind, record_id)
+    out = []
+    previous: dict[str, Any] = {}
+    for v in versions:
+        data = v["data"]
+        out.append(
+            {
+                "version": v["version"],
+                "changed_by": v["changed_by"],
+                "changed_at": json_value(v["changed_at"]),
+                "note": v["note"],
+                "review_status": data.get("review_status"),
+                "changes": changes_between(previous, data) if previous else [],
+            }
+        )
+        previous = data
+    return out
+
+
+def _version_data(registry: Registry, kind: str, record_id: int, version: int) -> dict:
+    for v in registry.history(kind, record_id):
+        if v["version"] == version:
+            data: dict[str, Any] = v["data"]
+            return data
+    raise ApiError(404, "not_found", f"{kind} {record_id} has no version {version}", "version")
+
+
+# --- routes -----------------------------------------------------------------------------------
+
+router = APIRouter(prefix="/api", tags=["records"])
+Writer = Depends(check_write)
+
+
+def _store(request: Request) -> Store:
+    store: Store = request.app.state.store
+    return store
+
+
+def _load(session: Session, who: Principal, kind: str, record_id: int) -> dict[str, Any]:
+    """The current record if ``who`` may read it (404 otherwise, so ids cannot be probed)."""
+    table = check_kind(kind)
+    if not may_read_kind(who, kind):
+        raise _deny(who, f"read {kind}")
+    row = (
+        session.execute(
+            select(table.__table__).where(  # type: ignore[attr-defined]
+                table.id == record_id,  # type: ignore[attr-defined]
+                *read_filter(who, kind, table),
+            )
+        )
+        .mappings()
+        .one_or_none()
+    )
+    if row is None:
+        raise ApiError(404, "not_found", f"no {kind} with id {record_id}", "id")
+    return dict(row)
+
+
+def _stale(registry: Registry, kind: str, record_id: int, based_on: int, exc: BadInput) -> ApiError:
+    """409 with the record as it is now and what the other person changed since ``based_on``."""
+    current = registry.get(kind, record_id)
+    try:
+        seen = _version_data(registry, kind, record_id, based_on)
+        theirs = changes_between(seen, current)
+    except ApiError:
+        theirs = []
+    return ApiError(
+        409,
+        "stale_version",
+        exc.message,
+        "version",
+        {
+            "current": record_json(kind, current),
+            "their_changes": theirs,
+            "changed_by": current["updated_by"],
+            "fix": "Reload the record, look at the other change, and apply yours again",
+        },
+    )
+
+
+def _issues_error(issues: list[Any]) -> ApiError:
+    first = issues[0]
+    return ApiError(
+        400,
+        first.check,
+        first.describe("record"),
+        first.field,
+        {"issues": [{"field": i.field, "reason": i.reason, "fix": i.fix} for i in issues]},
+    )
+
+
+class RecordList(BaseModel):
+    kind: str
+    total: int
+    items: list[dict[str, Any]]
+
+
+@router.get("/records/{kind}")
+def list_records(
+    request: Request,
+    kind: str,
+    who: CurrentUser,
+    review_status: str | None = None,
+    q: Annotated[str | None, Query(description="part of the local id")] = None,
+    limit: Annotated[int, Query(ge=1, le=1000)] = 100,
+    offset: Annotated[int, Query(ge=0)] = 0,
+) -> RecordList:
+    """Records of one kind the user may read, newest first (no geometry; see /ogc)."""
+    table: Any = check_kind(kind)
+    if not may_read_kind(who, kind):
+        raise _deny(who, f"read {kind}")
+    where = [true(), *read_filter(who, kind, table)]
+    if review_status:
+        where.append(table.review_status == review_status)
+    if q:
+        where.append(table.local_id.contains(q, autoescape=True))
+    cols = columns_of(table)
+    shown = [
+        c
+        for c in ("name", "kind", "status", "result", "method", "info_date", "area_m2")
+        if c in cols
+    ]
+    fields = ["id", "local_id", "version", "review_status", "updated_by", "updated_at", *shown]
+    with _store(request).session() as session:
+        total = session.execute(select(func.count()).select_from(table).where(*where)).scalar_one()
+        rows = session.execute(
+            select(*(getattr(table, c) for c in fields))
+            .where(*where)
+            .order_by(table.updated_at.desc(), table.id.desc())
+            .limit(limit)
+            .offset(offset)
+        ).all()
+    items = [{f: json_value(v) for f, v in zip(fields, r, strict=True)} for r in rows]
+    return RecordList(kind=kind, total=int(total), items=items)
+
+
+@router.get("/records/{kind}/{record_id}")
+def get_record(request: Request, kind: str, record_id: int, who: CurrentUser) -> dict[str, Any]:
+    """One record, current version, with its geometry as GeoJSON."""
+    with _store(request).session() as session:
+        return record_json(kind, _load(session, who, kind, record_id))
+
+
+class NewRecord(BaseModel):
+    values: dict[str, Any] = Field(
+        description="field -> value; references by name (e.g. 'hazard': 'HAZ-1'); "
+        "'geometry' as a GeoJSON geometry in lon/lat"
+    )
+    submit: bool = Field(False, description="submit for review at once (else a draft)")
+
+
+class Saved(BaseModel):
+    kind: str
+    id: int
+    version: int
+    review_status: str
+    warnings: list[dict[str, Any]] = []
+
+
+@router.post("/records/{kind}", status_code=201, dependencies=[Writer])
+def create_record(
+    request: Request, kind: str, body: NewRecord, who: CurrentUser, response: Response
+) -> Saved:
+    """Create a record as a draft (or submitted), checked as an import row would be."""
+    check_kind(kind)
+    check_may_write(who, kind)
+    values = parse_values(kind, dict(body.values))
+    if who.role == "operator" and kind in ORG_OWNED:
+        given = values.get(ORG_OWNED[kind], values.pop("organisation", None))
+        if given not in (None, who.organisation_id):
+            raise ApiError(
+                403,
+                "forbidden",
+                "operators enter their own organisation's records",
+                "organisation_id",
+            )
+        values[ORG_OWNED[kind]] = who.organisation_id
+    status = "submitted" if body.submit else "draft"
+    with _store(request).session() as session:
+        registry = Registry(session, user=who.name)
+        issues = check_record(registry, kind, values)
+        errors = [i for i in issues if i.severity == "error"]
+        if errors:
+            raise _issues_error(errors)
+        table: Any = table_of(kind)
+        lid = values.get("local_id")
+        if lid and session.execute(select(table.id).where(table.local_id == lid)).first():
+            raise ApiError(409, "duplicate", f"local id '{lid}' is already used", "local_id")
+        if who.role == "operator" and kind == "finds":
+            _check_own_activity(session, who, values)
+        record_id = registry.add(kind, values, status=status)
+        row = registry.get(kind, record_id)
+    response.headers["Location"] = f"/api/records/{kind}/{record_id}"
+    warnings = [
+        {"field": i.field, "reason": i.reason, "fix": i.fix}
+        for i in issues
+        if i.severity == "warning"
+    ]
+    return Saved(
+        kind=kind, id=record_id, version=1, review_status=row["review_status"], warnings=warnings
+    )
+
+
+def _check_own_activity(session: Session, who: Principal, values: dict[str, Any]) -> None:
+    ref = values.get("activity_id") or values.get("activity")
+    if ref is None:
+        return
+    column = t.Activity.id if isinstance(ref, int) else t.Activity.local_id
+    org = session.execute(
+        select(t.Activity.organisation_id).where(column == ref)
+    ).scalar_one_or_none()
+    if org is not None and org != who.organisation_id:
+        raise ApiError(403, "forbidden", "the activity belongs to another organisation", "activity")
+
+
+class Edit(BaseModel):
+    version: int = Field(description="the version the editor started from")
+    values: dict[str, Any] = Field(description="fields to change; geometry as GeoJSON")
+    note: str | None = Field(None, description="why (kept in the history)")
+
+
+class Transition(BaseModel):
+    version: int = Field(description="the version the reviewer looked at")
+    reason: str | None = Field(None, description="required to reject: what must be corrected")
+
+
+class Revert(BaseModel):
+    version: int = Field(description="the current version the reviewer looked at")
+    to_version: int = Field(description="the version whose content becomes current again")
+
+
+def _saved(registry: Registry, kind: str, record_id: int) -> Saved:
+    row = registry.get(kind, record_id)
+    return Saved(
+        kind=kind, id=record_id, version=row["version"], review_status=row["review_status"]
+    )
+
+
+@router.put("/records/{kind}/{record_id}", dependencies=[Writer])
+def edit_record(request: Request, kind: str, record_id: int, body: Edit, who: CurrentUser) -> Saved:
+    """Save changes as a new version. 409 ``stale_version`` if someone saved in between."""
+    with _store(request).session() as session:
+        current = _load(session, who, kind, record_id)
+        check_may_edit(who, session, kind, current)
+        changes = parse_values(kind, dict(body.values))
+        for name in ("review_status", "rejection_reason", *BOOKKEEPING):
+            if name in changes:
+                raise ApiError(
+                    400,
+                    "not_editable",
+                    f"{name} is not edited directly; use the review actions",
+                    name,
+                )
+        owned = ORG_OWNED.get(kind)
+        if who.role == "operator" and owned in changes and changes[owned] != who.organisation_id:
+            raise ApiError(403, "forbidden", "operators keep their organisation", owned)
+        if who.role == "operator" and current["review_status"] == "rejected":
+            changes["review_status"] = "draft"  # corrected: back to draft, then resubmitted
+        registry = Registry(session, user=who.name)
+        merged = {k: v for k, v in current.items() if k not in BOOKKEEPING and k != "id"}
+        merged.update(changes)
+        issues = [i for i in check_record(registry, kind, merged) if i.severity == "error"]
+        if issues:
+            raise _issues_error(issues)
+        try:
+            with session.begin_nested():  # a refused save leaves nothing behind
+                registry.edit(kind, record_id, body.version, changes, note=body.note)
+        except StaleVersion as exc:
+            raise _stale(registry, kind, record_id, body.version, exc) from None
+        return _saved(registry, kind, record_id)
+
+
+def _transition(
+    request: Request,
+    who: Principal,
+    kind: str,
+    record_id: int,
+    body: Transition,
+    status: str,
+    allowed_from: tuple[str, ...],
+) -> Saved:
+    with _store(request).session() as session:
+        current = _load(session, who, kind, record_id)
+        if status == "submitted":
+            check_may_edit(who, session, kind, current)
+        else:
+            check_may_review(who, kind)
+        if current["version"] != body.version:
+            registry = Registry(session, user=who.name)
+            raise _stale(
+                registry,
+                kind,
+                record_id,
+                body.version,
+                StaleVersion(
+                    f"{kind} {current['local_id']} was changed by {current['updated_by']} "
+                    f"(version {current['version']}) after you opened version {body.version}"
+                ),
+            )
+        if current["review_status"] not in allowed_from:
+            raise ApiError(
+                409,
+                "wrong_status",
+                f"a {current['review_status']} record cannot become {status} "
+                f"(only from {' or '.join(allowed_from)})",
+                "review_status",
+            )
+        registry = Registry(session, user=who.name)
+        try:
+            with session.begin_nested():  # a refused save leaves nothing behind
+                registry.set_review_status(kind, record_id, body.version, status, body.reason)
+        except StaleVersion as exc:
+            raise _stale(registry, kind, record_id, body.version, exc) from None
+        return _saved(registry, kind, record_id)
+
+
+@router.post("/records/{kind}/{record_id}/submit", dependencies=[Writer])
+def submit_record(
+    request: Request, kind: str, record_id: int, body: Transition, who: CurrentUser
+) -> Saved:
+    """Submit a draft (or a corrected rejected record) for review."""
+    return _transition(request, who, kind, record_id, body, "submitted", ("draft", "rejected"))
+
+
+@router.post("/records/{kind}/{record_id}/approve", dependencies=[Writer])
+def approve_record(
+    request: Request, kind: str, record_id: int, body: Transition, who: CurrentUser
+) -> Saved:
+    """Approve a submitted record: it then counts in the figures and public layers."""
+    return _transition(request, who, kind, record_id, body, "approved", ("submitted",))
+
+
+@router.post("/records/{kind}/{record_id}/reject", dependencies=[Writer])
+def reject_record(
+    request: Request, kind: str, record_id: int, body: Transition, who: CurrentUser
+) -> Saved:
+    """Reject a submitted (or approved) record with the reason; it goes back to its author."""
+    if not (body.reason or "").strip():
+        raise ApiError(400, "reason_required", "a rejection needs a reason", "reason")
+    return _transition(request, who, kind, record_id, body, "rejected", ("submitted", "approved"))
+
+
+@router.post("/records/{kind}/{record_id}/revert", dependencies=[Writer])
+def revert_record(
+    request: Request, kind: str, record_id: int, body: Revert, who: CurrentUser
+) -> Saved:
+    """Make an earlier version's content current again, as a new version (reviewers only)."""
+    with _store(request).session() as session:
+        _load(session, who, kind, record_id)
+        if who.role not in REVIEWERS:
+            raise _deny(who, "revert records")
+        registry = Registry(session, user=who.name)
+        _version_data(registry, kind, record_id, body.to_version)
+        try:
+            with session.begin_nested():  # a refused save leaves nothing behind
+                registry.revert(kind, record_id, body.version, body.to_version)
+        except StaleVersion as exc:
+            raise _stale(registry, kind, record_id, body.version, exc) from None
+        return _saved(registry, kind, record_id)
+
+
+@router.get("/records/{kind}/{record_id}/history")
+def record_history(
+    request: Request, kind: str, record_id: int, who: CurrentUser
+) -> list[dict[str, Any]]:
+    """Every version, oldest first: who, when, why, review status, changes field by field."""
+    with _store(request).session() as session:
+        _load(session, who, kind, record_id)
+        return history_json(Registry(session), kind, record_id)
+
+
+@router.get("/records/{kind}/{record_id}/diff")
+def record_diff(
+    request: Request,
+    kind: str,
+    record_id: int,
+    who: CurrentUser,
+    from_version: Annotated[int, Query(alias="from", ge=1)],
+    to_version: Annotated[int | None, Query(alias="to", ge=1)] = None,
+) -> dict[str, Any]:
+    """The changes, field by field, from one version to another (default: to the current)."""
+    with _store(request).session() as session:
+        current = _load(session, who, kind, record_id)
+        registry = Registry(session)
+        target = to_version or current["version"]
+        old = _version_data(registry, kind, record_id, from_version)
+        new = _version_data(registry, kind, record_id, target)
+        return {
+            "kind": kind,
+            "id": record_id,
+            "from": from_version,
+            "to": target,
+            "changes": changes_between(old, new),
+        }
+
+
+REVIEW_KINDS = (
+    "hazards",
+    "records",
+    "activities",
+    "finds",
+    "accidents",
+    "victims",
+    "tasks",
+    "handovers",
+    "funding",
+    "organisations",
+    "assets",
+)
+
+
+@router.get("/review")
+def review_queue(
+    request: Request,
+    who: CurrentUser,
+    status: Annotated[str, Query(pattern="^(draft|submitted|approved|rejected)$")] = "submitted",
+    limit: Annotated[int, Query(ge=1, le=1000)] = 200,
+) -> list[dict[str, Any]]:
+    """Records waiting in a review state across kinds: for reviewers, every organisation's;
+    for operators, their own organisation's (their drafts, submissions and rejections)."""
+    if who.anonymous or who.role not in ("admin", "im_officer", "manager", "operator"):
+        raise _deny(who, "see the review queue")
+    out: list[dict[str, Any]] = []
+    with _store(request).session() as session:
+        for kind in REVIEW_KINDS:
+            if not may_read_kind(who, kind):
+                continue
+            if who.role == "operator" and kind not in OPERATOR_WRITES:
+                continue
+            table: Any = t.RECORD_TABLES[kind]
+            where = [table.review_status == status, *read_filter(who, kind, table)]
+            if who.role == "operator" and kind not in ORG_OWNED and kind != "finds":
+                # records without an organisation column: those its organisation's users created
+                authors = select(t.User.name).where(t.User.organisation_id == who.organisation_id)
+                created = select(t.RecordVersion.record_id).where(
+                    t.RecordVersion.kind == kind,
+                    t.RecordVersion.version == 1,
+                    t.RecordVersion.changed_by.in_(authors),
+                )
+                where.append(
+                    or_(
+                        and_(table.version == 1, table.updated_by.in_(authors)),
+                        table.id.in_(created),
+                    )
+                )
+            rows = session.execute(
+                select(
+                    table.id,
+                    table.local_id,
+                    table.version,
+                    table.updated_by,
+                    table.updated_at,
+                    table.rejection_reason,
+                )
+                .where(*where)
+                .order_by(table.updated_at)
+                .limit(limit)
+            ).all()
+            out.extend(
+                {
+                    "kind": kind,
+                    "id": r[0],
+                    "local_id": r[1],
+                    "version": r[2],
+                    "updated_by": r[3],
+                    "updated_at": json_value(r[4]),
+                    "rejection_reason": r[5],
+                    "review_status": status,
+                }
+                for r in rows
+            )
+    out.sort(key=lambda r: str(r["updated_at"]))
+    return out[:limit]

@@ -1,0 +1,216 @@
+"""Files in and out through the API: exports (GeoPackage, GeoJSON, CSV, XLSX) and imports
+started from the browser, answered with the import report.
+
+Exports follow the read rules of ``records`` (operators get their own organisation's
+activities, finds, tasks and assets; victims only for ``admin`` and ``im_officer``; donors and
+the public get no record-level files). Imports follow the write rules: an operator's import
+is rolled back whole if any record written belongs to another organisation.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import tempfile
+from pathlib import Path
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, File, Form, Query, Request, UploadFile
+from fastapi.responses import FileResponse
+from sqlalchemy import func, select
+from starlette.background import BackgroundTask
+
+from clearground.domain.errors import BadInput
+from clearground.intake.importer import import_file
+from clearground.store import queries as q
+from clearground.store import tables as t
+from clearground.store.database import Store
+from clearground.store.export import FORMATS, write_export
+from clearground.store.repository import Registry
+from clearground.store.users import Principal
+from clearground.web.auth import ApiError, CurrentUser, check_write
+from clearground.web.records import (
+    OPERATOR_WRITES,
+    ORG_OWNED,
+    REVIEWERS,
+    check_kind,
+    check_may_write,
+    may_read_kind,
+)
+
+MEDIA = {
+    "gpkg": "application/geopackage+sqlite3",
+    "geojson": "application/geo+json",
+    "csv": "text/csv",
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+}
+EXPORT_KINDS = (*t.RECORD_TABLES, "recorded_mines")
+MAX_UPLOAD_BYTES = 512 * 1024 * 1024
+
+router = APIRouter(prefix="/api", tags=["files"])
+
+
+def _store(request: Request) -> Store:
+    store: Store = request.app.state.store
+    return store
+
+
+def _organisation_name(request: Request, who: Principal) -> str | None:
+    if who.organisation_id is None:
+        return None
+    with _store(request).session() as session:
+        name: str | None = session.execute(
+            select(t.Organisation.name).where(t.Organisation.id == who.organisation_id)
+        ).scalar_one_or_none()
+    return name
+
+
+@router.get("/export/{kind}")
+def export(
+    request: Request,
+    kind: str,
+    who: CurrentUser,
+    format: Annotated[str, Query(pattern="^(gpkg|geojson|csv|xlsx)$")] = "gpkg",
+    date_from: Annotated[dt.date | None, Query(alias="from")] = None,
+    until: dt.date | None = None,
+    district: str | None = None,
+    organisation: str | None = None,
+) -> FileResponse:
+    """Records of one kind as a file, every review status, with a review_status column."""
+    if kind not in EXPORT_KINDS:
+        raise ApiError(
+            404, "not_found", f"no export kind '{kind}'; kinds: {', '.join(EXPORT_KINDS)}", "kind"
+        )
+    readable = "records" if kind == "recorded_mines" else kind
+    if not may_read_kind(who, readable) or who.role == "donor":
+        if who.anonymous:
+            raise ApiError(401, "unauthorized", "sign in or send an API token")
+        raise ApiError(403, "forbidden", f"the role '{who.role}' may not export {kind}")
+    if who.role == "operator" and (kind in ORG_OWNED or kind == "finds"):
+        own = _organisation_name(request, who)
+        if own is None:
+            raise ApiError(403, "forbidden", "an operator user needs an organisation")
+        if organisation not in (None, own):
+            raise ApiError(403, "forbidden", "operators export their own organisation's records")
+        organisation = own
+    f = q.Filters(date_from, until, district, organisation, approved_only=False)
+    with _store(request).session() as session:
+        frame = q.export_frame(session, kind, f)
+    folder = Path(tempfile.mkdtemp(prefix="clearground-export-"))
+    path = folder / f"{kind}.{format}"
+    write_export(frame, path, format, kind)
+    return FileResponse(
+        path,
+        media_type=MEDIA[format],
+        filename=path.name,
+        background=BackgroundTask(_remove, folder),
+    )
+
+
+def _remove(folder: Path) -> None:
+    for child in folder.iterdir():
+        child.unlink(missing_ok=True)
+    folder.rmdir()
+
+
+def _guard_for(who: Principal, kind: str) -> Any:
+    """For operators: refuse (roll back) an import that wrote another organisation's records."""
+    if who.role in REVIEWERS:
+        return None
+    org = who.organisation_id
+
+    def guard(registry: Registry) -> None:
+        session = registry.session
+        foreign = 0
+        if kind in ORG_OWNED:
+            table: Any = t.RECORD_TABLES[kind]
+            foreign = session.execute(
+                select(func.count()).where(
+                    table.updated_by == who.name, table.organisation_id != org
+                )
+            ).scalar_one()
+        elif kind == "finds":
+            others = select(t.Activity.id).where(t.Activity.organisation_id != org)
+            foreign = session.execute(
+                select(func.count()).where(
+                    t.Find.updated_by == who.name, t.Find.activity_id.in_(others)
+                )
+            ).scalar_one()
+        if foreign:
+            raise BadInput(
+                f"{foreign} of the {kind} belong to another organisation",
+                field="organisation",
+                fix="Operators import their own organisation's records only",
+            )
+
+    return guard
+
+
+async def _save(upload: UploadFile, folder: Path, default: str) -> Path:
+    name = Path(upload.filename or default).name or default
+    path = folder / name
+    size = 0
+    with path.open("wb") as out:
+        while chunk := await upload.read(1 << 20):
+            size += len(chunk)
+            if size > MAX_UPLOAD_BYTES:
+                raise ApiError(413, "too_large", "the file is larger than 512 MiB", "file")
+            out.write(chunk)
+    return path
+
+
+@router.post("/import/{kind}", dependencies=[Depends(check_write)])
+async def import_upload(
+    request: Request,
+    kind: str,
+    who: CurrentUser,
+    file: Annotated[UploadFile, File(description="GPKG, GeoJSON, SHP (zip), KML, FGB, CSV, XLSX")],
+    mapping: Annotated[UploadFile | None, File(description="mapping YAML (docs/INTAKE.md)")] = None,
+    dry_run: Annotated[bool, Form()] = False,
+    skip_invalid: Annotated[bool, Form()] = False,
+) -> dict[str, Any]:
+    """Import a file as records of ``kind`` (all rows or none, or with ``skip_invalid`` the
+    valid ones); answers the import report: rows, accepted, rejected, issues with row and
+    field. Imported records arrive as ``submitted`` for review."""
+    check_kind(kind)
+    check_may_write(who, kind)
+    if who.role == "operator" and kind not in OPERATOR_WRITES:
+        raise ApiError(403, "forbidden", f"operators may not import {kind}")
+    with tempfile.TemporaryDirectory(prefix="clearground-import-") as tmp:
+        folder = Path(tmp)
+        path = await _save(file, folder, "upload.dat")
+        plan = await _save(mapping, folder, "mapping.yaml") if mapping is not None else None
+        try:
+            report = import_file(
+                _store(request),
+                kind,
+                path,
+                mapping=plan,
+                dry_run=dry_run,
+                skip_invalid=skip_invalid,
+                rejects=folder / "rejects.csv",
+                user=who.name,
+                guard=_guard_for(who, kind),
+            )
+        except BadInput as exc:
+            if exc.source is None:
+                exc.source = path.name
+            raise
+        body = report.to_dict()
+        body["source"] = path.name
+        if report.reject_file:
+            body["rejects_csv"] = Path(report.reject_file).read_text(encoding="utf-8")
+            body["reject_file"] = None
+    if not report.written and not report.dry_run:
+        first = report.issues[0] if report.issues else None
+        raise ApiError(
+            400,
+            "import_refused",
+            f"{path.name}: nothing was imported; "
+            + (first.describe(report.unit) if first else "the file was refused"),
+            first.field if first else "file",
+            {"report": body},
+        )
+    return body
+
+
+__all__ = ["FORMATS", "router"]
