@@ -23,7 +23,7 @@ from clearground.analysis import statistics as st
 from clearground.store import queries as q
 from clearground.store import tables as t
 from clearground.store.database import Store
-from clearground.web import dashboard, maps, ogc, pages, records, transfer
+from clearground.web import dashboard, maps, ogc, pages, record_pages, records, transfer
 from clearground.web.auth import CurrentUser, install_auth
 
 WEB = resources.files("clearground") / "web"
@@ -98,7 +98,7 @@ def create_app(db_url: str) -> FastAPI:
     )
     install_auth(app, store)
     app.state.figures = figures
-    for part in (ogc, pages, records, transfer, maps, dashboard):
+    for part in (ogc, pages, records, record_pages, transfer, maps, dashboard):
         app.include_router(part.router)
     with resources.as_file(WEB / "static") as static:
         app.mount("/static", StaticFiles(directory=static), name="static")

@@ -1,0 +1,257 @@
+"""Pages for records: lists, one record with its history and review actions, the entry and
+edit form with a map to draw the geometry, the review queue and browser imports.
+
+The pages read through the same rules as the REST API (``records``) and write through it
+(``static/records.js`` calls ``/api/records/...`` with the CSRF token), so a form is checked
+by the intake layer exactly as an import row is.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from sqlalchemy import Date, Float, Integer, Numeric, select
+
+from clearground.domain.records import KINDS
+from clearground.store import tables as t
+from clearground.store.database import Store
+from clearground.store.repository import REFERENCES, Registry, columns_of
+from clearground.store.types import GeometryType
+from clearground.store.users import Principal
+from clearground.web import records as api
+from clearground.web.auth import ApiError, CurrentUser
+from clearground.web.pages import render
+
+router = APIRouter(include_in_schema=False)
+
+DERIVED = frozenset(
+    {"area_m2", "closure_error_m", "rows_geometry", "mines_geometry", "form", "alt_names"}
+)
+NOT_IN_FORM = api.BOOKKEEPING | DERIVED | {"id", "review_status", "rejection_reason"}
+SELECT_REFS = {t.Organisation, t.Ordnance, t.Handover}
+PAGE_KINDS = tuple(t.RECORD_TABLES)
+
+
+def _store(request: Request) -> Store:
+    store: Store = request.app.state.store
+    return store
+
+
+def _gate(request: Request, who: Principal, allowed: bool) -> Response | None:
+    """Anonymous users go to sign-in; other roles without the right get a 403 page."""
+    if allowed:
+        return None
+    if who.anonymous:
+        return RedirectResponse(f"/signin?next={request.url.path}", status_code=303)
+    return render(request, "denied.html", {}, who, status_code=403)
+
+
+def form_fields(session: Any, kind: str) -> list[dict[str, Any]]:
+    """The inputs of the entry form for ``kind``: name, type, choices, required."""
+    spec = KINDS[kind]
+    refs = {field: (name, table, col) for name, (field, table, col) in REFERENCES[kind].items()}
+    fields = []
+    for name, column in columns_of(t.RECORD_TABLES[kind]).items():
+        if name in NOT_IN_FORM or isinstance(column.type, GeometryType):
+            continue
+        entry: dict[str, Any] = {
+            "name": name,
+            "input": "text",
+            "choices": None,
+            "required": name in spec.required or name == "local_id",
+        }
+        if name in spec.enums:
+            entry["input"] = "select"
+            entry["choices"] = [m.value for m in spec.enums[name]]
+        elif name in refs:
+            ref_name, table, col = refs[name]
+            entry["name"] = ref_name  # typed by name or local id; the registry resolves it
+            entry["required"] = name in spec.required
+            if table in SELECT_REFS:
+                entry["input"] = "select"
+                entry["choices"] = list(
+                    session.execute(select(getattr(table, col)).order_by(getattr(table, col)))
+                    .scalars()
+                    .all()
+                )
+        elif isinstance(column.type, Date):
+            entry["input"] = "date"
+        elif isinstance(column.type, Integer | Float | Numeric):
+            entry["input"] = "number"
+        elif column.type.__class__.__name__ == "Boolean":
+            entry["input"] = "select"
+            entry["choices"] = ["true", "false"]
+        fields.append(entry)
+    return fields
+
+
+def form_values(session: Any, kind: str, row: dict[str, Any]) -> dict[str, Any]:
+    """A record's values as the form shows them (references by name, dates ISO)."""
+    out = {k: api.json_value(v) for k, v in row.items()}
+    for ref_name, (field, table, col) in REFERENCES[kind].items():
+        if row.get(field) is not None:
+            out[ref_name] = session.execute(
+                select(getattr(table, col)).where(table.id == row[field])  # type: ignore[attr-defined]
+            ).scalar_one_or_none()
+    return out
+
+
+@router.get("/records", response_class=HTMLResponse)
+def records_page(
+    request: Request,
+    who: CurrentUser,
+    kind: str = "hazards",
+    review_status: str | None = None,
+    q: str | None = None,
+) -> Response:
+    """Records of one kind the user may read, newest first."""
+    if kind not in t.RECORD_TABLES:
+        kind = "hazards"
+    gate = _gate(request, who, api.may_read_kind(who, kind))
+    if gate:
+        return gate
+    listing = api.list_records(request, kind, who, review_status, q, 200, 0)
+    kinds = [k for k in PAGE_KINDS if api.may_read_kind(who, k)]
+    can_write = _may_write(who, kind)
+    return render(
+        request,
+        "records.html",
+        {
+            "kind": kind,
+            "kinds": kinds,
+            "listing": listing,
+            "review_status": review_status or "",
+            "q": q or "",
+            "can_write": can_write,
+        },
+        who,
+    )
+
+
+def _may_write(who: Principal, kind: str) -> bool:
+    try:
+        api.check_may_write(who, kind)
+    except ApiError:
+        return False
+    return True
+
+
+@router.get("/records/{kind}/new", response_class=HTMLResponse)
+def new_record_page(request: Request, kind: str, who: CurrentUser) -> Response:
+    """The entry form with a map to draw the geometry."""
+    api.check_kind(kind)
+    gate = _gate(request, who, _may_write(who, kind))
+    if gate:
+        return gate
+    with _store(request).session() as session:
+        fields = form_fields(session, kind)
+    return render(
+        request,
+        "record_form.html",
+        {
+            "kind": kind,
+            "fields": fields,
+            "values": {},
+            "record": None,
+            "geometry_shape": KINDS[kind].geometry,
+        },
+        who,
+    )
+
+
+@router.get("/records/{kind}/{record_id}", response_class=HTMLResponse)
+def record_page(request: Request, kind: str, record_id: int, who: CurrentUser) -> Response:
+    """One record: its fields, its geometry on a map, its history, and the review actions."""
+    api.check_kind(kind)
+    gate = _gate(request, who, api.may_read_kind(who, kind))
+    if gate:
+        return gate
+    with _store(request).session() as session:
+        row = api._load(session, who, kind, record_id)
+        history = api.history_json(Registry(session), kind, record_id)
+        values = form_values(session, kind, row)
+        may_edit = True
+        try:
+            api.check_may_edit(who, session, kind, row)
+        except ApiError:
+            may_edit = False
+    may_review = True
+    try:
+        api.check_may_review(who, kind)
+    except ApiError:
+        may_review = False
+    geometry = values.pop("geometry", None)
+    shown = {
+        k: v
+        for k, v in values.items()
+        if k not in ("id", "min_x", "min_y", "max_x", "max_y", "rows_geometry", "mines_geometry")
+        and not k.endswith("_id")
+    }
+    return render(
+        request,
+        "record.html",
+        {
+            "kind": kind,
+            "record": row,
+            "values": shown,
+            "geometry": geometry,
+            "history": list(reversed(history)),
+            "may_edit": may_edit,
+            "may_review": may_review,
+            "may_revert": who.role in api.REVIEWERS,
+        },
+        who,
+    )
+
+
+@router.get("/records/{kind}/{record_id}/edit", response_class=HTMLResponse)
+def edit_record_page(request: Request, kind: str, record_id: int, who: CurrentUser) -> Response:
+    """The form filled with the current version; saving names that version."""
+    api.check_kind(kind)
+    gate = _gate(request, who, _may_write(who, kind))
+    if gate:
+        return gate
+    with _store(request).session() as session:
+        row = api._load(session, who, kind, record_id)
+        api.check_may_edit(who, session, kind, row)
+        fields = form_fields(session, kind)
+        values = form_values(session, kind, row)
+    return render(
+        request,
+        "record_form.html",
+        {
+            "kind": kind,
+            "fields": fields,
+            "values": values,
+            "record": row,
+            "geometry_shape": KINDS[kind].geometry,
+        },
+        who,
+    )
+
+
+@router.get("/review", response_class=HTMLResponse)
+def review_page(request: Request, who: CurrentUser, status: str = "submitted") -> Response:
+    """Records waiting for review (reviewers) or the user's organisation's work (operators)."""
+    allowed = not who.anonymous and who.role in ("admin", "im_officer", "manager", "operator")
+    gate = _gate(request, who, allowed)
+    if gate:
+        return gate
+    if status not in ("draft", "submitted", "approved", "rejected"):
+        status = "submitted"
+    queue = api.review_queue(request, who, status, 500)
+    return render(request, "review.html", {"queue": queue, "status": status}, who)
+
+
+@router.get("/import", response_class=HTMLResponse)
+def import_page(request: Request, who: CurrentUser) -> Response:
+    """Import a file from the browser; the report is shown on the page."""
+    kinds = [k for k in PAGE_KINDS if _may_write(who, k)]
+    if who.role == "operator":
+        kinds = [k for k in kinds if k in api.OPERATOR_WRITES]
+    gate = _gate(request, who, bool(kinds))
+    if gate:
+        return gate
+    return render(request, "import.html", {"kinds": kinds}, who)
