@@ -166,3 +166,33 @@ def test_demo_twice_reuses_the_built_database(demo: dict) -> None:
     assert "already built" in proc.stderr
     other = run_cli("demo", "--db", str(demo["db"]), "--no-serve", "--seed", "7", check=False)
     assert other.returncode == 2 and "--rebuild" in other.stderr
+
+
+def test_the_demo_has_one_user_per_role_to_sign_in_with(demo: dict) -> None:
+    from fastapi.testclient import TestClient
+
+    from clearground.store.database import open_store
+    from clearground.web.app import create_app
+
+    client = TestClient(create_app(open_store(str(demo["db"])).url))
+    roles = {}
+    for name in ("admin", "officer", "operator", "manager", "donor"):
+        csrf = client.get("/login").json()["csrf_token"]
+        r = client.post(
+            "/login", json={"name": name, "password": "demo"}, headers={"X-CSRF-Token": csrf}
+        )
+        assert r.status_code == 200, r.text
+        roles[name] = r.json()["role"]
+        client.cookies.clear()
+    assert roles == {
+        "admin": "admin",
+        "officer": "im_officer",
+        "operator": "operator",
+        "manager": "manager",
+        "donor": "donor",
+    }
+    csrf = client.get("/login").json()["csrf_token"]
+    wrong = client.post(
+        "/login", json={"name": "admin", "password": "admin"}, headers={"X-CSRF-Token": csrf}
+    )
+    assert wrong.status_code == 401

@@ -128,6 +128,10 @@ def demo(
     state = demo_state(store)
     if state and state.get("demo_seed") == str(seed) and float(state["demo_scale"]) == scale:
         err.print(f"The demo (seed {seed}, scale {scale:g}) is already built in {store.url}.")
+        from clearground.scenario.demo import add_demo_users
+
+        with store.session() as session:
+            add_demo_users(session)
     elif state:
         raise BadInput(
             f"{store.url} holds a demo of another seed or scale ({state})",
@@ -152,6 +156,10 @@ def demo(
             f"{counts['accidents']:,} accidents. Truth file: {summary['truth_file']}"
         )
     if not no_serve:
+        from clearground.scenario.demo import DEMO_PASSWORD, DEMO_USERS
+
+        names = ", ".join(f"{n} ({r})" for n, r, _ in DEMO_USERS)
+        err.print(f"Sign in at /signin as {names}; password '{DEMO_PASSWORD}'.")
         _serve(store.url, host, port)
 
 
@@ -164,15 +172,45 @@ def _serve(url: str, host: str, port: int) -> None:
     uvicorn.run(create_app(url), host=host, port=port, log_level="warning")
 
 
+def web_app_from_env() -> Any:
+    """The web app on ``$CLEARGROUND_DB``: the factory each ``serve --workers`` process calls."""
+    from clearground.store.database import database_url
+    from clearground.web.app import create_app
+
+    return create_app(database_url())
+
+
 @app.command()
 def serve(
     db: DbOption = None,
     host: Annotated[str, typer.Option(help="address to serve on")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="port to serve on")] = 8000,
+    workers: Annotated[
+        int, typer.Option(min=1, help="server processes (uvicorn workers); 1 serves in-process")
+    ] = 1,
 ) -> None:
     """Serve the web app on a database."""
     store = _open(db)
-    _serve(store.url, host, port)
+    if workers == 1:
+        _serve(store.url, host, port)
+        return
+    import uvicorn
+
+    from clearground.store.users import secret_key
+
+    with store.session() as session:
+        secret_key(session)  # made once here, not raced for by the workers
+    store.dispose()
+    os.environ["CLEARGROUND_DB"] = store.url  # read by web_app_from_env in each worker
+    err.print(f"Clearground is serving at http://{host}:{port}/ with {workers} worker processes")
+    uvicorn.run(
+        "clearground.cli:web_app_from_env",
+        factory=True,
+        host=host,
+        port=port,
+        workers=workers,
+        log_level="warning",
+    )
 
 
 @app.command()

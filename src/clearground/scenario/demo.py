@@ -59,6 +59,28 @@ def build_demo(
         for key, value in (("demo_seed", seed), ("demo_scale", scale)):
             session.merge(t.Setting(key=key, value=str(value)))
         counts = {kind: count(session, kind) for kind in t.RECORD_TABLES}
+        add_demo_users(session)
     path = truth_path_for(store.url, truth)
     write_truth(path, devices, records, summary)
     return {"truth_file": str(path), "counts": counts, **summary}
+
+
+DEMO_PASSWORD = "demo"
+DEMO_USERS: tuple[tuple[str, str, str | None], ...] = (
+    ("admin", "admin", None),
+    ("officer", "im_officer", None),
+    ("operator", "operator", azerbaijan.ANAMA),
+    ("manager", "manager", None),
+    ("donor", "donor", "United Kingdom Government"),
+)
+"""Sign-in names of the demo, one per role (name, role, organisation); password ``demo``."""
+
+
+def add_demo_users(session: Any) -> None:
+    """One user per role, password ``DEMO_PASSWORD``: for trying the demo, not for real data."""
+    from clearground.store.users import add_user
+
+    for name, role, organisation in DEMO_USERS:
+        if session.execute(select(t.User.id).where(t.User.name == name)).first() is None:
+            add_user(session, name, role, organisation=organisation, password=DEMO_PASSWORD)
+
