@@ -260,3 +260,22 @@ def test_session_writes_need_the_csrf_token(api: Any) -> None:
     body = {"version": 1, "values": {"name": "Hill"}}
     assert client.put(url, json=body).status_code == 403
     assert client.put(url, json=body, headers={"X-CSRF-Token": token}).status_code == 200
+
+
+def test_an_approval_shows_in_the_public_totals_at_once(api: Any) -> None:
+    client, ids = api
+    before = client.get("/api/summary").json()["hazards"]
+    # fill(): three approved open hazards (H1-H3, each 0.01° x 0.005°) and one draft
+    assert (before["recorded"], before["remaining"]) == (3, 3)
+    made = new_hazard(client, ids, "im_officer", "HAZ-TOTAL").json()
+    url = f"/api/records/hazards/{made['id']}"
+    h = as_(ids, "im_officer")
+    client.post(f"{url}/submit", json={"version": 1}, headers=h)
+    assert client.get("/api/summary").json()["hazards"]["remaining"] == 3  # not yet approved
+    client.post(f"{url}/approve", json={"version": 2}, headers=h)
+    after = client.get("/api/summary").json()["hazards"]
+    assert (after["recorded"], after["remaining"]) == (4, 4)
+    added = client.get(url, headers=h).json()["area_m2"]
+    assert after["remaining_m2"] == pytest.approx(before["remaining_m2"] + added, abs=0.2)
+    page = client.get("/").text
+    assert 'id="hazards-remaining">4<' in page

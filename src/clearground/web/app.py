@@ -8,7 +8,6 @@ in ``pages.py``; the map's layers in ``maps.py``; the dashboard in ``dashboard.p
 
 from __future__ import annotations
 
-import time
 from importlib import resources
 from typing import Any
 
@@ -17,7 +16,7 @@ import shapely
 from fastapi import FastAPI, Request
 from fastapi.responses import HTMLResponse, JSONResponse
 from fastapi.staticfiles import StaticFiles
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from clearground.analysis import statistics as st
 from clearground.store import queries as q
@@ -25,24 +24,21 @@ from clearground.store import tables as t
 from clearground.store.database import Store
 from clearground.web import dashboard, maps, ogc, pages, record_pages, records, transfer
 from clearground.web.auth import CurrentUser, install_auth
+from clearground.web.cache import Cache
 
 WEB = resources.files("clearground") / "web"
 CACHE_SECONDS = 30.0
 
 
 class Figures:
-    """Aggregates for public pages, recomputed at most every ``CACHE_SECONDS``."""
+    """Aggregates for public pages, recomputed after a write or every ``CACHE_SECONDS``."""
 
     def __init__(self, store: Store) -> None:
         self.store = store
-        self._at = 0.0
-        self._value: dict[str, Any] = {}
+        self.cache = Cache(store, CACHE_SECONDS)
 
     def get(self) -> dict[str, Any]:
-        if time.monotonic() - self._at > CACHE_SECONDS:
-            self._value = self._compute()
-            self._at = time.monotonic()
-        return self._value
+        return self.cache.get("figures", self._compute)
 
     def _compute(self) -> dict[str, Any]:
         f = q.Filters()
@@ -54,7 +50,20 @@ class Figures:
             districts = session.execute(
                 select(t.Location.name, t.Location.geometry).where(t.Location.kind == "district")
             ).all()
+            known = session.execute(
+                select(t.Hazard.status, func.count(), func.coalesce(func.sum(t.Hazard.area_m2), 0))
+                .where(t.Hazard.review_status == "approved")
+                .group_by(t.Hazard.status)
+            ).all()
         head = st.summary(acts, finds, victims)
+        by_status = {str(s): (int(n), float(a or 0)) for s, n, a in known}
+        still = [v for s, v in by_status.items() if s != "closed"]
+        head["hazards"] = {
+            "recorded": sum(n for n, _ in by_status.values()),
+            "remaining": sum(n for n, _ in still),
+            "remaining_m2": round(sum(a for _, a in still), 1),
+            "remaining_ha": round(sum(a for _, a in still) / 1e4, 2),
+        }
         head["funding"] = st.funding_summary(funding, rates)
         per = {row["key"]: row for row in st.breakdown(acts, finds, victims, "district")}
         features = []

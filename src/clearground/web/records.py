@@ -43,6 +43,7 @@ from clearground.store.repository import Registry, columns_of, table_of, to_json
 from clearground.store.types import GeometryType
 from clearground.store.users import Principal
 from clearground.web.auth import ApiError, CurrentUser, check_write
+from clearground.web.cache import bump
 
 REVIEWERS = frozenset({"admin", "im_officer"})
 OPERATOR_WRITES = frozenset({"hazards", "records", "activities", "finds", "accidents", "tasks"})
@@ -445,6 +446,7 @@ def create_record(
             _check_own_activity(session, who, values)
         record_id = registry.add(kind, values, status=status)
         row = registry.get(kind, record_id)
+        bump(session)
     response.headers["Location"] = f"/api/records/{kind}/{record_id}"
     warnings = [
         {"field": i.field, "reason": i.reason, "fix": i.fix}
@@ -522,6 +524,7 @@ def edit_record(request: Request, kind: str, record_id: int, body: Edit, who: Cu
                 registry.edit(kind, record_id, body.version, changes, note=body.note)
         except StaleVersion as exc:
             raise _stale(registry, kind, record_id, body.version, exc) from None
+        bump(session)
         return _saved(registry, kind, record_id)
 
 
@@ -566,6 +569,7 @@ def _transition(
                 registry.set_review_status(kind, record_id, body.version, status, body.reason)
         except StaleVersion as exc:
             raise _stale(registry, kind, record_id, body.version, exc) from None
+        bump(session)
         return _saved(registry, kind, record_id)
 
 
@@ -611,6 +615,7 @@ def revert_record(
                 registry.revert(kind, record_id, body.version, body.to_version)
         except StaleVersion as exc:
             raise _stale(registry, kind, record_id, body.version, exc) from None
+        bump(session)
         return _saved(registry, kind, record_id)
 
 

@@ -28,6 +28,7 @@ from clearground.store.export import FORMATS, write_export
 from clearground.store.repository import Registry
 from clearground.store.users import Principal
 from clearground.web.auth import ApiError, CurrentUser, check_write
+from clearground.web.cache import bump
 from clearground.web.records import (
     OPERATOR_WRITES,
     ORG_OWNED,
@@ -195,6 +196,9 @@ async def import_upload(
             if exc.source is None:
                 exc.source = path.name
             raise
+        if report.written:
+            with _store(request).session() as session:
+                bump(session)
         body = report.to_dict()
         body["source"] = path.name
         if report.reject_file:
