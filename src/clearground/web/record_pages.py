@@ -102,13 +102,14 @@ def form_values(session: Any, kind: str, row: dict[str, Any]) -> dict[str, Any]:
 def records_page(
     request: Request,
     who: CurrentUser,
-    kind: str = "hazards",
+    kind: str | None = None,
     review_status: str | None = None,
     q: str | None = None,
 ) -> Response:
     """Records of one kind the user may read, newest first."""
-    if kind not in t.RECORD_TABLES:
-        kind = "hazards"
+    readable = [k for k in PAGE_KINDS if api.may_read_kind(who, k)]
+    if kind not in t.RECORD_TABLES:  # none asked: hazards, or the first kind the role reads
+        kind = "hazards" if "hazards" in readable or not readable else readable[0]
     gate = _gate(request, who, api.may_read_kind(who, kind))
     if gate:
         return gate
