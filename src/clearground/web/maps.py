@@ -1,7 +1,994 @@
-"""(being written: the maps part of the web interface)"""
+"""The map: a Leaflet page (``GET /map``) and its layers as GeoJSON (``GET /api/map/{layer}``).
+
+Layers: ``hazards`` (SHA/CHA polygons, coloured by status), ``records`` (minefield record
+perimeters), ``record_rows`` (the mine rows of those records), ``activities``, ``finds`` and
+``accidents``. A request names the view, ``bbox=minlon,minlat,maxlon,maxlat`` (degrees) and
+``zoom`` (the web map zoom level, 0..22), and may filter by ``district`` (any known spelling),
+``from``/``until`` (inclusive, on the layer's date column: info_date, laid_date, end_date,
+found_date, accident_date), hazard ``status``, ``organisation`` (name, short name, local id or
+id; its subordinate units included) and ``review_status``. A filter that does not apply to a
+layer (``status`` beyond hazards, ``organisation`` for minefield records) is listed in the
+answer's ``ignored`` member, not refused, so one filter form serves every layer.
+
+Role rules are those of OGC API Features (``clearground.web.ogc``):
+
+- roles that read exact positions (``ogc.exact_for``: admin, im_officer, manager, operator) get
+  the features themselves, their geometry simplified to about one screen pixel at the zoom
+  (exact from ``EXACT_ZOOM`` on); operators only their own organisation's activities and finds
+  (``ogc._filters``, applied again in SQL to every exact geometry that leaves);
+- when more than ``MAX_FEATURES`` features meet the box (by bounding box, as the spatial index
+  finds them), they come back as grid clusters instead (a point at the mean of the members'
+  centroids, ``count``, the members' bounding box), on a grid of ``CLUSTER_PX`` pixels at the
+  zoom, widened until at most ``MAX_CLUSTERS`` cells;
+- ``donor`` and ``public`` (anonymous) get approved records only, and only counts on the 0.1°
+  grid: each feature is counted at ``ogc.coarse`` of its geometry (its centroid snapped to the
+  grid), the box is matched against that point, and at low zooms neighbouring grid nodes are
+  added up into one node of the same grid. ``record_rows`` are refused to them (403).
+
+Speed: each layer has an in-memory index per process (``LayerIndex``: id, bounding box,
+centroid, grid node, review status, date, hazard status, district, organisation of every feature,
+as NumPy arrays), so filters, the box test and clustering are array operations, and only the
+features actually sent are read from the database (by id, through the spatial index
+``bbox_clause``) and simplified with vectorised Shapely. The index is rebuilt when one of its
+tables changes (row count, largest id, latest superseded version in ``record_version``: every
+edit through the registry writes one), checked at most every ``REFRESH_S`` seconds.
+"""
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+import datetime as dt
+import json
+import math
+import threading
+import time
+from dataclasses import dataclass, field
+from decimal import Decimal
+from enum import StrEnum
+from typing import Annotated, Any
 
-router = APIRouter()
+import numpy as np
+import numpy.typing as npt
+import shapely
+from fastapi import APIRouter, FastAPI, Query, Request
+from fastapi.responses import HTMLResponse, Response
+from shapely.geometry import box
+from sqlalchemy import ColumnElement, LargeBinary, func, null, select, type_coerce
+from sqlalchemy.orm import Session
+
+from clearground.domain.enums import HazardStatus, ReviewStatus
+from clearground.domain.errors import BadInput
+from clearground.store import queries as q
+from clearground.store import tables as t
+from clearground.store.database import Store
+from clearground.store.spatial import BBox, bbox_clause
+from clearground.store.users import Principal
+from clearground.web import ogc
+from clearground.web.auth import ApiError, CurrentUser
+from clearground.web.pages import render
+
+MAX_FEATURES = 1000
+"""Above this many features in the box (exact roles), grid clusters come back instead."""
+MAX_CLUSTERS = 3000
+"""The most clusters or grid nodes one answer holds; the grid is widened to stay below."""
+CLUSTER_PX = 64
+"""Side of a cluster cell in screen pixels at the zoom asked for."""
+EXACT_ZOOM = 16
+"""From this zoom on, geometries are sent unsimplified."""
+REFRESH_S = 0.5
+"""Seconds between checks that a layer's tables are unchanged since its index was built."""
+GRID_DEG = ogc.GRID_DEG
+_GRID_STEPS = round(1 / GRID_DEG)  # grid nodes per degree: node k lies at k / _GRID_STEPS
+NO_DAY = np.iinfo(np.int32).min
+NO_ID = -1
+
+
+class Layer(StrEnum):
+    """The layers of the map."""
+
+    HAZARDS = "hazards"
+    RECORDS = "records"
+    RECORD_ROWS = "record_rows"
+    ACTIVITIES = "activities"
+    FINDS = "finds"
+    ACCIDENTS = "accidents"
+
+
+@dataclass(frozen=True)
+class LayerSpec:
+    """Where a layer's features come from."""
+
+    layer: Layer
+    collection: ogc.Collection  # table, record kind and role rules (shared with /ogc)
+    geometry: str  # the geometry column drawn
+    date: str  # the column ``from``/``until`` filter on
+    properties: tuple[str, ...]  # sent with each exact feature
+    tables: tuple[str, ...]  # record kinds whose changes refresh the index
+
+    @property
+    def kind(self) -> str:
+        """The record kind in URLs (``/records/{kind}/{id}``)."""
+        return self.collection.kind
+
+    @property
+    def has_organisation(self) -> bool:
+        return self.layer not in (Layer.RECORDS, Layer.RECORD_ROWS)
+
+
+_C = ogc.COLLECTIONS
+SPECS: dict[Layer, LayerSpec] = {
+    Layer.HAZARDS: LayerSpec(
+        Layer.HAZARDS,
+        _C["hazards"],
+        "geometry",
+        "info_date",
+        _C["hazards"].properties,
+        ("hazards", "activities"),
+    ),
+    Layer.RECORDS: LayerSpec(
+        Layer.RECORDS,
+        _C["records"],
+        "geometry",
+        "laid_date",
+        _C["records"].properties,
+        ("records",),
+    ),
+    Layer.RECORD_ROWS: LayerSpec(
+        Layer.RECORD_ROWS,
+        _C["records"],
+        "rows_geometry",
+        "laid_date",
+        ("local_id", "record_number", "laid_date", "claimed_total", "reliability", "review_status"),
+        ("records",),
+    ),
+    Layer.ACTIVITIES: LayerSpec(
+        Layer.ACTIVITIES,
+        _C["activities"],
+        "geometry",
+        "end_date",
+        _C["activities"].properties,
+        ("activities", "hazards"),
+    ),
+    Layer.FINDS: LayerSpec(
+        Layer.FINDS,
+        _C["finds"],
+        "geometry",
+        "found_date",
+        _C["finds"].properties,
+        ("finds", "activities"),
+    ),
+    Layer.ACCIDENTS: LayerSpec(
+        Layer.ACCIDENTS,
+        _C["accidents"],
+        "geometry",
+        "accident_date",
+        _C["accidents"].properties,
+        ("accidents", "activities"),
+    ),
+}
+
+HAZARD_STATUSES = [s.value for s in HazardStatus]
+REVIEW_STATUSES = [s.value for s in ReviewStatus]
+
+FloatArray = npt.NDArray[np.float64]
+IntArray = npt.NDArray[np.int64]
+IdArray = npt.NDArray[np.int32]  # ids of referenced records, grid steps, days
+SmallArray = npt.NDArray[np.int8]  # codes of a short list
+BoolArray = npt.NDArray[np.bool_]
+
+
+# --- the index -----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class LayerIndex:
+    """Every feature of a layer that has a geometry, one array element each, ordered by id.
+
+    Coordinates in degrees; ``day``: days since 1970-01-01 (``NO_DAY`` when none); codes index
+    ``REVIEW_STATUSES`` and ``HAZARD_STATUSES`` (-1: other or none); ids ``NO_ID`` when none.
+    """
+
+    ids: IntArray
+    min_x: FloatArray  # for points, min_x, max_x and cx are one array (and so for y)
+    min_y: FloatArray
+    max_x: FloatArray
+    max_y: FloatArray
+    cx: FloatArray  # centroid of the geometry
+    cy: FloatArray
+    node_x: IdArray  # ogc.coarse of the geometry, as grid steps (node k at k / _GRID_STEPS)
+    node_y: IdArray
+    review: SmallArray
+    day: IdArray
+    status: SmallArray
+    district: IdArray
+    organisation: IdArray
+    # hazards: (hazard id, organisation id) of their activities, for the organisation filter
+    worked_by: tuple[IdArray, IdArray] = field(
+        default=(np.zeros(0, np.int32), np.zeros(0, np.int32))
+    )
+
+    def __len__(self) -> int:
+        return len(self.ids)
+
+    def meets(self, bbox: BBox) -> BoolArray:
+        """Features whose bounding box meets ``bbox`` (the test the spatial index makes)."""
+        x0, y0, x1, y1 = bbox
+        out: BoolArray = (
+            (self.max_x >= x0) & (self.min_x <= x1) & (self.max_y >= y0) & (self.min_y <= y1)
+        )
+        return out
+
+    def node_in(self, bbox: BBox) -> BoolArray:
+        """Features whose 0.1° grid node lies in ``bbox`` (the coarse test of /ogc)."""
+        x0, y0, x1, y1 = bbox
+        nx = self.node_x / _GRID_STEPS
+        ny = self.node_y / _GRID_STEPS
+        out: BoolArray = (nx >= x0) & (nx <= x1) & (ny >= y0) & (ny <= y1)
+        return out
+
+
+def _raw_wkb(session: Session, column: Any) -> ColumnElement[Any]:
+    """The column as WKB bytes, without the per-row conversion of ``GeometryType``."""
+    if session.get_bind().dialect.name == "postgresql":
+        return func.ST_AsBinary(column, type_=LargeBinary)
+    return type_coerce(column, LargeBinary)
+
+
+def _index_select(spec: LayerSpec) -> Any:
+    table = spec.collection.table
+    status: Any = t.Hazard.status if spec.layer is Layer.HAZARDS else null()
+    district: Any = table.location_id if hasattr(table, "location_id") else null()
+    organisation: Any = null()
+    stmt: Any
+    if spec.layer is Layer.ACTIVITIES:
+        district = t.Hazard.location_id
+        organisation = t.Activity.organisation_id
+    elif spec.layer in (Layer.FINDS, Layer.ACCIDENTS):
+        organisation = t.Activity.organisation_id
+    stmt = select(
+        table.id,
+        table.min_x,
+        table.min_y,
+        table.max_x,
+        table.max_y,
+        table.review_status,
+        getattr(table, spec.date),
+        status.label("status"),
+        district.label("district"),
+        organisation.label("organisation"),
+    ).where(getattr(table, spec.geometry).is_not(None))
+    if spec.layer is Layer.ACTIVITIES:
+        stmt = stmt.outerjoin(t.Hazard, t.Hazard.id == t.Activity.hazard_id)
+    elif spec.layer in (Layer.FINDS, Layer.ACCIDENTS):
+        stmt = stmt.outerjoin(t.Activity, t.Activity.id == table.activity_id)
+    return stmt.order_by(table.id)
+
+
+def _codes(values: Any, names: list[str]) -> SmallArray:
+    out = np.full(len(values), -1, dtype=np.int8)
+    arr = np.asarray(values, dtype=object)
+    for i, name in enumerate(names):
+        out[arr == name] = i
+    return out
+
+
+def _ints(values: Any) -> IdArray:
+    """Record ids (32-bit ``Integer`` columns) with ``NO_ID`` for none."""
+    arr = np.asarray(values, dtype=object)
+    out: IdArray = np.full(len(arr), NO_ID, dtype=np.int32)
+    given = np.array([v is not None for v in arr], dtype=bool)
+    out[given] = arr[given].astype(np.int32)
+    return out
+
+
+def _columns(session: Session, stmt: Any, n: int) -> list[Any]:
+    """The result of ``stmt`` (which has no parameters) as ``n`` column tuples of driver values.
+
+    Read through the session's own DBAPI cursor, in its transaction: for a whole layer, making
+    a SQLAlchemy row object per feature would cost more than everything else together. Dates
+    come as ISO text on SQLite, as dates on PostgreSQL; both read as ``datetime64``.
+    """
+    conn = session.connection()
+    sql = str(stmt.compile(dialect=conn.dialect, compile_kwargs={"literal_binds": True}))
+    raw = conn.connection.driver_connection
+    assert raw is not None
+    cursor = raw.cursor()
+    try:
+        cursor.execute(sql)
+        rows = cursor.fetchall()
+    finally:
+        cursor.close()
+    return list(zip(*rows, strict=True)) if rows else [()] * n
+
+
+def _same(a: FloatArray, b: FloatArray) -> FloatArray:
+    """``b``, or ``a`` itself when they are equal (points: one array for min, max and centre)."""
+    return a if np.array_equal(a, b) else b
+
+
+def build_index(session: Session, spec: LayerSpec) -> LayerIndex:
+    """Read the index of a layer: one query for the attributes, one for the geometries whose
+    centroid is not their bounding box (all but points)."""
+    table = spec.collection.table
+    cols = _columns(session, _index_select(spec), 10)
+    ids = np.array(cols[0], dtype=np.int64)
+    min_x, min_y, max_x, max_y = (np.array(c, dtype=np.float64) for c in cols[1:5])
+    cx, cy = min_x, min_y  # a point is its own centroid
+    geom = getattr(table, spec.geometry)
+    shaped = select(table.id, _raw_wkb(session, geom)).where(geom.is_not(None))
+    if spec.layer is not Layer.RECORD_ROWS:  # the stored box is the drawn geometry's
+        shaped = shaped.where((table.min_x < table.max_x) | (table.min_y < table.max_y))
+    their_ids, wkbs = _columns(session, shaped, 2)
+    if their_ids and len(ids):
+        their = np.array(their_ids, dtype=np.int64)
+        where = np.minimum(np.searchsorted(ids, their), len(ids) - 1)
+        known = ids[where] == their  # rows written between the two queries are left out
+        at = where[known]
+        geoms = shapely.from_wkb(list(wkbs))
+        centre = shapely.centroid(geoms)
+        cx, cy = min_x.copy(), min_y.copy()
+        cx[at] = shapely.get_x(centre)[known]
+        cy[at] = shapely.get_y(centre)[known]
+        if spec.layer is Layer.RECORD_ROWS:  # the rows' own box, not the perimeter's
+            bounds = shapely.bounds(geoms)[known]
+            min_x, min_y, max_x, max_y = (a.copy() for a in (min_x, min_y, max_x, max_y))
+            min_x[at], min_y[at], max_x[at], max_y[at] = bounds.T
+    dates = np.array(cols[6], dtype="datetime64[D]")
+    day = np.where(np.isnat(dates), NO_DAY, dates.astype(np.int64))
+    ok = np.isfinite(cx) & np.isfinite(cy) & np.isfinite(min_x) & np.isfinite(max_y)
+
+    def keep(a: Any, dtype: Any = None) -> Any:
+        a = a if ok.all() else a[ok]
+        return a if dtype is None else a.astype(dtype, copy=False)
+
+    worked_by = (np.zeros(0, np.int32), np.zeros(0, np.int32))
+    if spec.layer is Layer.HAZARDS:
+        pairs = session.execute(
+            select(t.Activity.hazard_id, t.Activity.organisation_id)
+            .where(t.Activity.hazard_id.is_not(None))
+            .distinct()
+        ).all()
+        worked_by = (_ints([p[0] for p in pairs]), _ints([p[1] for p in pairs]))
+    lo_x, lo_y = keep(min_x), keep(min_y)
+    mid_x, mid_y = keep(cx), keep(cy)
+    return LayerIndex(
+        ids=keep(ids),
+        min_x=lo_x,
+        min_y=lo_y,
+        max_x=_same(lo_x, keep(max_x)),
+        max_y=_same(lo_y, keep(max_y)),
+        cx=_same(lo_x, mid_x),
+        cy=_same(lo_y, mid_y),
+        # as ogc.coarse: round(x / 0.1), half to even, like Python's round
+        node_x=np.round(mid_x / GRID_DEG).astype(np.int32),
+        node_y=np.round(mid_y / GRID_DEG).astype(np.int32),
+        review=keep(_codes(cols[5], REVIEW_STATUSES)),
+        day=keep(day, np.int32),
+        status=keep(_codes(cols[7], HAZARD_STATUSES)),
+        district=keep(_ints(cols[8])),
+        organisation=keep(_ints(cols[9])),
+        worked_by=worked_by,
+    )
+
+
+def _signature(session: Session, spec: LayerSpec) -> tuple[Any, ...]:
+    """What changes when a layer's tables change: row counts, largest ids, latest version."""
+    parts: list[Any] = []
+    for kind in spec.tables:
+        table: Any = t.RECORD_TABLES[kind]
+        parts.append(select(func.count()).select_from(table).scalar_subquery())
+        parts.append(select(func.max(table.id)).scalar_subquery())
+    parts.append(
+        select(func.max(t.RecordVersion.id))
+        .where(t.RecordVersion.kind.in_(spec.tables))
+        .scalar_subquery()
+    )
+    return tuple(session.execute(select(*parts)).one())
+
+
+@dataclass
+class _Entry:
+    index: LayerIndex
+    signature: tuple[Any, ...]
+    checked: float
+
+
+class LayerIndexes:
+    """The indexes of one app's layers, rebuilt when their tables change.
+
+    While one request checks or rebuilds a layer, others are answered from the index in hand.
+    """
+
+    def __init__(self) -> None:
+        self._entries: dict[Layer, _Entry] = {}
+        self._locks = {layer: threading.Lock() for layer in Layer}
+
+    def get(self, store: Store, spec: LayerSpec) -> LayerIndex:
+        entry = self._entries.get(spec.layer)
+        if entry is not None and time.monotonic() - entry.checked < REFRESH_S:
+            return entry.index
+        lock = self._locks[spec.layer]
+        if not lock.acquire(blocking=entry is None):
+            assert entry is not None
+            return entry.index
+        try:
+            entry = self._entries.get(spec.layer)
+            if entry is not None and time.monotonic() - entry.checked < REFRESH_S:
+                return entry.index
+            with store.session() as session:
+                signature = _signature(session, spec)
+                if entry is not None and entry.signature == signature:
+                    entry.checked = time.monotonic()
+                    return entry.index
+                index = build_index(session, spec)
+            self._entries[spec.layer] = _Entry(index, signature, time.monotonic())
+            return index
+        finally:
+            lock.release()
+
+
+_APP_LOCK = threading.Lock()
+
+
+def indexes_of(app: FastAPI) -> LayerIndexes:
+    """The layer indexes of ``app``, made on first use."""
+    with _APP_LOCK:
+        found = getattr(app.state, "map_indexes", None)
+        if found is None:
+            found = LayerIndexes()
+            app.state.map_indexes = found
+    assert isinstance(found, LayerIndexes)
+    return found
+
+
+# --- selection -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class MapFilters:
+    """The filters of one request, names already resolved to ids."""
+
+    date_from: dt.date | None = None
+    date_until: dt.date | None = None
+    districts: list[int] | None = None
+    organisations: list[int] | None = None
+    status: str | None = None
+    review_status: str | None = None
+
+
+def _day(value: dt.date) -> int:
+    return (value - dt.date(1970, 1, 1)).days
+
+
+def select_mask(
+    index: LayerIndex, spec: LayerSpec, who: Principal, f: MapFilters
+) -> tuple[BoolArray, list[str]]:
+    """Features the role may see that pass the filters; and the filters not applying."""
+    col = spec.collection
+    mask: BoolArray = np.ones(len(index), dtype=bool)
+    ignored: list[str] = []
+    # the role rules of ogc._filters
+    if not ogc.exact_for(who, col):
+        mask &= index.review == REVIEW_STATUSES.index("approved")
+    if who.role == "operator" and spec.layer in (Layer.ACTIVITIES, Layer.FINDS):
+        own = who.organisation_id
+        mask &= index.organisation == (own if own is not None else NO_ID - 1)
+    # the filters asked for
+    if f.review_status is not None:
+        mask &= index.review == REVIEW_STATUSES.index(f.review_status)
+    if f.date_from is not None:
+        mask &= index.day >= _day(f.date_from)
+    if f.date_until is not None:
+        mask &= (index.day <= _day(f.date_until)) & (index.day != NO_DAY)
+    if f.districts is not None:
+        mask &= np.isin(index.district, f.districts)
+    if f.status is not None:
+        if spec.layer is Layer.HAZARDS:
+            mask &= index.status == HAZARD_STATUSES.index(f.status)
+        else:
+            ignored.append("status")
+    if f.organisations is not None:
+        if spec.layer is Layer.HAZARDS:
+            hazards, orgs = index.worked_by
+            mask &= np.isin(index.ids, hazards[np.isin(orgs, f.organisations)])
+        elif spec.has_organisation:
+            mask &= np.isin(index.organisation, f.organisations)
+        else:
+            ignored.append("organisation")
+    return mask, ignored
+
+
+# --- the answers ---------------------------------------------------------------------------
+
+
+def pixel_deg(zoom: int) -> float:
+    """Degrees of longitude covered by one 256-pixel-tile screen pixel at ``zoom``."""
+    return 360.0 / (256 * 2**zoom)
+
+
+def zoom_for(bbox: BBox) -> int:
+    """The zoom at which ``bbox`` spans about 1024 pixels across."""
+    width = bbox[2] - bbox[0]
+    if width <= 0:
+        return 22
+    return max(0, min(22, math.floor(math.log2(1024 * 360.0 / 256 / width))))
+
+
+def _groups(keys: IntArray) -> tuple[IntArray, IntArray, IntArray]:
+    """Distinct keys, the group of each element, and the size of each group."""
+    uniq, inverse, counts = np.unique(keys, return_inverse=True, return_counts=True)
+    return uniq, inverse.reshape(-1), counts
+
+
+def _cells(x: FloatArray, y: FloatArray, cell: float) -> IntArray:
+    kx = np.floor(x / cell).astype(np.int64)
+    ky = np.floor(y / cell).astype(np.int64)
+    span = int(ky.max() - ky.min()) + 1 if len(ky) else 1
+    out: IntArray = (kx - (kx.min() if len(kx) else 0)) * span + (ky - (ky.min() if len(ky) else 0))
+    return out
+
+
+def _status_counts(status: SmallArray, group: IntArray, n: int) -> list[dict[str, int]]:
+    k = len(HAZARD_STATUSES)
+    known = status >= 0
+    table = np.bincount(group[known] * k + status[known], minlength=n * k).reshape(n, k)
+    return [{s: int(c) for s, c in zip(HAZARD_STATUSES, row, strict=True) if c} for row in table]
+
+
+def exact_clusters(
+    index: LayerIndex, chosen: BoolArray, zoom: int, with_status: bool
+) -> tuple[list[dict[str, Any]], float]:
+    """Grid clusters of the chosen features (exact roles): point, count and bounding box."""
+    x, y = index.cx[chosen], index.cy[chosen]
+    cell = CLUSTER_PX * pixel_deg(zoom)
+    while True:
+        uniq, group, counts = _groups(_cells(x, y, cell))
+        if len(uniq) <= MAX_CLUSTERS:
+            break
+        cell *= 2
+    n = len(uniq)
+    mean_x = np.bincount(group, weights=x, minlength=n) / counts
+    mean_y = np.bincount(group, weights=y, minlength=n) / counts
+    lo_x = np.full(n, np.inf)
+    lo_y = np.full(n, np.inf)
+    hi_x = np.full(n, -np.inf)
+    hi_y = np.full(n, -np.inf)
+    np.minimum.at(lo_x, group, index.min_x[chosen])
+    np.minimum.at(lo_y, group, index.min_y[chosen])
+    np.maximum.at(hi_x, group, index.max_x[chosen])
+    np.maximum.at(hi_y, group, index.max_y[chosen])
+    statuses = _status_counts(index.status[chosen], group, n) if with_status else None
+    features = []
+    for i in range(n):
+        props: dict[str, Any] = {
+            "cluster": True,
+            "count": int(counts[i]),
+            "bbox": [float(lo_x[i]), float(lo_y[i]), float(hi_x[i]), float(hi_y[i])],
+        }
+        if statuses is not None:
+            props["status_counts"] = statuses[i]
+        features.append(
+            {
+                "type": "Feature",
+                "geometry": {"type": "Point", "coordinates": [float(mean_x[i]), float(mean_y[i])]},
+                "properties": props,
+            }
+        )
+    return features, cell
+
+
+def coarse_counts(
+    index: LayerIndex, chosen: BoolArray, zoom: int, with_status: bool
+) -> tuple[list[dict[str, Any]], float]:
+    """Counts at nodes of the 0.1° grid (public and donors): never a position finer than it.
+
+    Each feature counts at its ``ogc.coarse`` node; at low zooms blocks of ``step`` x ``step``
+    nodes are added up at the block's middle node, so the points keep a regular spacing.
+    """
+    nx, ny = index.node_x[chosen], index.node_y[chosen]
+    step = max(1, math.floor(CLUSTER_PX * pixel_deg(zoom) / GRID_DEG))
+    while True:
+        bx = np.floor_divide(nx, step)
+        by = np.floor_divide(ny, step)
+        span = int(by.max() - by.min()) + 1 if len(by) else 1
+        keys = (bx - (bx.min() if len(bx) else 0)) * span + (by - (by.min() if len(by) else 0))
+        uniq, group, counts = _groups(keys)
+        if len(uniq) <= MAX_CLUSTERS:
+            break
+        step *= 2
+    n = len(uniq)
+    first = np.zeros(n, dtype=np.int64)
+    first[group] = np.arange(len(group))  # any member gives the block
+    node_x = np.floor_divide(nx[first], step) * step + step // 2
+    node_y = np.floor_divide(ny[first], step) * step + step // 2
+    statuses = _status_counts(index.status[chosen], group, n) if with_status else None
+    note = f"coarsened to a {GRID_DEG} degree grid"
+    features = []
+    for i in range(n):
+        props: dict[str, Any] = {"cluster": True, "count": int(counts[i]), "position": note}
+        if statuses is not None:
+            props["status_counts"] = statuses[i]
+        point = [round(int(node_x[i]) * GRID_DEG, 1), round(int(node_y[i]) * GRID_DEG, 1)]
+        features.append(
+            {
+                "type": "Feature",
+                "geometry": {"type": "Point", "coordinates": point},
+                "properties": props,
+            }
+        )
+    return features, step * GRID_DEG
+
+
+def _json_value(value: Any) -> Any:
+    """Dates as ISO text, decimals as numbers in JSON (``json.dumps``'s ``default``)."""
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    if isinstance(value, Decimal):
+        return float(value)
+    raise TypeError(f"{type(value).__name__} is not JSON")
+
+
+def exact_features(
+    session: Session,
+    spec: LayerSpec,
+    who: Principal,
+    ids: IntArray,
+    bbox: BBox,
+    zoom: int,
+) -> tuple[list[str], float | None]:
+    """The chosen features as GeoJSON texts: read by id through the spatial index and the
+    role filter of /ogc, tested exactly against the box, simplified to a pixel at ``zoom``."""
+    if len(ids) == 0:
+        return [], None
+    col = spec.collection
+    table = col.table
+    names = spec.properties
+    links = [c for c in ("location_id", "organisation_id", "ordnance_id") if hasattr(table, c)]
+    stmt = select(
+        table.id,
+        _raw_wkb(session, getattr(table, spec.geometry)),
+        *(getattr(table, n) for n in names),
+        *(getattr(table, c) for c in links),
+    ).where(table.id.in_([int(i) for i in ids]), *ogc._filters(who, col))
+    if spec.geometry == "geometry":  # the spatial index is on this column
+        stmt = stmt.where(bbox_clause(session, col.kind, bbox))
+    rows = session.execute(stmt.order_by(table.id)).all()
+    if not rows:
+        return [], None
+    geoms = shapely.from_wkb([r[1] for r in rows])
+    hit = shapely.intersects(geoms, box(*bbox))
+    rows = [r for r, ok in zip(rows, hit, strict=True) if ok]
+    geoms = geoms[hit]
+    tolerance = pixel_deg(zoom) if zoom < EXACT_ZOOM else None
+    if tolerance is not None:
+        geoms = shapely.simplify(geoms, tolerance, preserve_topology=True)
+        # coordinates to a decimal grid of at most an eighth of a pixel: shorter answers
+        digits = math.ceil(math.log10(8 / tolerance))
+        geoms = shapely.set_precision(geoms, 10.0**-digits, mode="pointwise")
+    texts = shapely.to_geojson(geoms)
+    lookups = _lookups(session, links, rows, len(names))
+    out = []
+    for row, text in zip(rows, texts, strict=True):
+        props = dict(zip(names, row[2 : 2 + len(names)], strict=True))
+        for c, v in zip(links, row[2 + len(names) :], strict=True):
+            label, found = lookups[c]
+            props[label] = found.get(v)
+        about = json.dumps(props, ensure_ascii=False, separators=(",", ":"), default=_json_value)
+        out.append(
+            f'{{"type":"Feature","id":{int(row[0])},"geometry":{text},"properties":{about}}}'
+        )
+    return out, tolerance
+
+
+def _lookups(
+    session: Session, links: list[str], rows: list[Any], first: int
+) -> dict[str, tuple[str, dict[Any, Any]]]:
+    """Readable names for the ids in ``rows``: district, organisation, ordnance code."""
+    sources = {
+        "location_id": ("district", t.Location, t.Location.name),
+        "organisation_id": ("organisation", t.Organisation, t.Organisation.name),
+        "ordnance_id": ("ordnance", t.Ordnance, t.Ordnance.code),
+    }
+    out: dict[str, tuple[str, dict[Any, Any]]] = {}
+    for k, c in enumerate(links):
+        label, table, name = sources[c]
+        wanted = {r[2 + first + k] for r in rows} - {None}
+        found: dict[Any, Any] = {}
+        if wanted:
+            found = dict(session.execute(select(table.id, name).where(table.id.in_(wanted))).all())  # type: ignore[attr-defined]
+        out[c] = (label, found)
+    return out
+
+
+# --- parameters ------------------------------------------------------------------------------
+
+
+def _parse_bbox(value: str) -> BBox:
+    try:
+        found = ogc.parse_bbox(value)
+    except BadInput as exc:
+        raise ApiError(400, "bad_request", exc.message, "bbox") from None
+    if found is None:
+        raise ApiError(
+            400, "bad_request", "bbox is four numbers: minlon,minlat,maxlon,maxlat", "bbox"
+        )
+    return found
+
+
+def _district_ids(session: Session, name: str) -> list[int]:
+    try:
+        return q.district_ids(session, name)
+    except BadInput as exc:
+        raise ApiError(400, "bad_request", _reason(exc), "district") from None
+
+
+def _organisation_ids(session: Session, value: str) -> list[int]:
+    text = value.strip()
+    if text.isascii() and text.isdigit():
+        found = (
+            session.execute(
+                select(t.Organisation.name).where(t.Organisation.id == int(text))
+            ).scalar_one_or_none()
+            if int(text) < 2**31
+            else None
+        )
+        if found is None:
+            raise ApiError(400, "bad_request", f"no organisation with id {text}", "organisation")
+        text = found
+    try:
+        return q.organisation_ids(session, text)
+    except BadInput as exc:
+        raise ApiError(400, "bad_request", _reason(exc), "organisation") from None
+
+
+def _reason(exc: BadInput) -> str:
+    text = exc.reason
+    if exc.fix:
+        text += f". {exc.fix}"
+    return text
+
+
+# --- routes ----------------------------------------------------------------------------------
+
+router = APIRouter(tags=["map"])
+
+FEATURE_COLLECTION_SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "required": ["type", "features", "layer", "clustered", "exact"],
+    "properties": {
+        "type": {"type": "string", "enum": ["FeatureCollection"]},
+        "layer": {"type": "string"},
+        "kind": {"type": "string", "description": "record kind of /records/{kind}/{id}"},
+        "zoom": {"type": "integer"},
+        "exact": {"type": "boolean", "description": "false: counts on the 0.1° grid only"},
+        "clustered": {"type": "boolean"},
+        "cell_deg": {"type": ["number", "null"], "description": "cluster cell side, degrees"},
+        "tolerance_deg": {
+            "type": ["number", "null"],
+            "description": "simplification tolerance, degrees (null: exact geometry)",
+        },
+        "numberMatched": {"type": "integer"},
+        "numberReturned": {"type": "integer"},
+        "ignored": {"type": "array", "items": {"type": "string"}},
+        "features": {"type": "array", "items": {"type": "object"}},
+    },
+}
+
+
+@router.get(
+    "/api/map/{layer}",
+    response_class=Response,
+    responses={
+        200: {
+            "description": "GeoJSON FeatureCollection: features, or clusters with a count",
+            "content": {"application/geo+json": {"schema": FEATURE_COLLECTION_SCHEMA}},
+        }
+    },
+)
+def map_layer(
+    request: Request,
+    layer: Layer,
+    who: CurrentUser,
+    bbox: Annotated[
+        str, Query(description="minlon,minlat,maxlon,maxlat in degrees (WGS84)", max_length=200)
+    ],
+    zoom: Annotated[
+        int | None, Query(ge=0, le=22, description="web map zoom level (default: from bbox)")
+    ] = None,
+    district: Annotated[str | None, Query(max_length=200, description="district name")] = None,
+    date_from: Annotated[
+        dt.date | None, Query(alias="from", description="first date, inclusive (ISO)")
+    ] = None,
+    until: Annotated[dt.date | None, Query(description="last date, inclusive (ISO)")] = None,
+    status: Annotated[HazardStatus | None, Query(description="hazard status")] = None,
+    organisation: Annotated[
+        str | None, Query(max_length=200, description="organisation name, short name or id")
+    ] = None,
+    review_status: ReviewStatus | None = None,
+) -> Response:
+    """One layer of the map in the box, as GeoJSON: features simplified to a pixel at the zoom,
+    or grid clusters (point and ``count``) when more than a few thousand would come back.
+    Donors and the public get counts on the 0.1° grid only."""
+    spec = SPECS[layer]
+    exact = ogc.exact_for(who, spec.collection)
+    if layer is Layer.RECORD_ROWS and not exact:
+        raise ApiError(403, "forbidden", f"the role '{who.role}' may not see mine rows", "layer")
+    area = _parse_bbox(bbox)
+    z = zoom if zoom is not None else zoom_for(area)
+    if date_from is not None and until is not None and date_from > until:
+        raise ApiError(400, "bad_request", "'until' is before 'from'", "until")
+    store: Store = request.app.state.store
+    index = indexes_of(request.app).get(store, spec)
+    with store.session() as session:
+        filters = MapFilters(
+            date_from=date_from,
+            date_until=until,
+            districts=_district_ids(session, district) if district else None,
+            organisations=_organisation_ids(session, organisation) if organisation else None,
+            status=status.value if status is not None else None,
+            review_status=review_status.value if review_status is not None else None,
+        )
+        mask, ignored = select_mask(index, spec, who, filters)
+        head: dict[str, Any] = {
+            "type": "FeatureCollection",
+            "layer": layer.value,
+            "kind": spec.kind,
+            "zoom": z,
+            "exact": exact,
+            "ignored": ignored,
+        }
+        with_status = layer is Layer.HAZARDS
+        if not exact:
+            chosen = mask & index.node_in(area)
+            clusters, cell = coarse_counts(index, chosen, z, with_status)
+            return _answer(head, clusters, int(chosen.sum()), clustered=True, cell=cell)
+        chosen = mask & index.meets(area)
+        matched = int(chosen.sum())
+        if matched > MAX_FEATURES:
+            clusters, cell = exact_clusters(index, chosen, z, with_status)
+            return _answer(head, clusters, matched, clustered=True, cell=cell)
+        texts, tolerance = exact_features(session, spec, who, index.ids[chosen], area, z)
+    head.update(
+        clustered=False,
+        cell_deg=None,
+        tolerance_deg=tolerance,
+        numberMatched=len(texts),
+        numberReturned=len(texts),
+    )
+    start = json.dumps(head, separators=(",", ":"))[:-1]
+    body = start + ',"features":[' + ",".join(texts) + "]}"
+    return Response(body.encode(), media_type=ogc.GEOJSON)
+
+
+def _answer(
+    head: dict[str, Any],
+    features: list[dict[str, Any]],
+    matched: int,
+    *,
+    clustered: bool,
+    cell: float,
+) -> Response:
+    body = {
+        **head,
+        "clustered": clustered,
+        "cell_deg": cell,
+        "tolerance_deg": None,
+        "numberMatched": matched,
+        "numberReturned": len(features),
+        "features": features,
+    }
+    return Response(
+        json.dumps(body, ensure_ascii=False, separators=(",", ":")).encode(),
+        media_type=ogc.GEOJSON,
+    )
+
+
+def _first_view(session: Session, who: Principal) -> list[float] | None:
+    """Where the map opens: around the hazards the role sees (else the districts), widened to
+    whole half degrees, so that the box tells nothing about any one hazard's position."""
+    boxes = []
+    for table, where in (
+        (t.Hazard, ogc._filters(who, ogc.COLLECTIONS["hazards"])),
+        (t.Location, [t.Location.kind == "district"]),
+    ):
+        boxes.append(
+            session.execute(
+                select(
+                    func.min(table.min_x),
+                    func.min(table.min_y),
+                    func.max(table.max_x),
+                    func.max(table.max_y),
+                ).where(*where)
+            ).one()
+        )
+    found = next((b for b in boxes if b[0] is not None), None)
+    if found is None:
+        return None
+    x0, y0, x1, y1 = (float(v) for v in found)
+    return [
+        math.floor(x0 * 2) / 2,
+        math.floor(y0 * 2) / 2,
+        math.ceil(x1 * 2) / 2,
+        math.ceil(y1 * 2) / 2,
+    ]
+
+
+def _page_context(session: Session, who: Principal) -> dict[str, Any]:
+    districts = session.execute(
+        select(t.Location.name).where(t.Location.kind == "district").order_by(t.Location.name)
+    ).scalars()
+    organisations = session.execute(
+        select(t.Organisation.id, t.Organisation.name).order_by(t.Organisation.name)
+    ).all()
+    exact = ogc.exact_for(who, ogc.COLLECTIONS["hazards"])
+    layers = [layer.value for layer in Layer if exact or layer is not Layer.RECORD_ROWS]
+    return {
+        "districts": list(districts),
+        "organisations": [{"id": i, "name": n} for i, n in organisations],
+        "extent": _first_view(session, who),
+        "exact": exact,
+        "layers": layers,
+        "hazard_statuses": HAZARD_STATUSES,
+        "review_statuses": REVIEW_STATUSES,
+        "text_keys": MAP_TEXT_KEYS,
+        "shown_properties": SHOWN_PROPERTIES,
+    }
+
+
+SHOWN_PROPERTIES = (
+    "local_id",
+    "kind",
+    "status",
+    "contamination",
+    "name",
+    "district",
+    "organisation",
+    "record_number",
+    "laid_date",
+    "claimed_ap",
+    "claimed_at",
+    "claimed_total",
+    "reliability",
+    "result",
+    "method",
+    "start_date",
+    "end_date",
+    "ordnance",
+    "quantity",
+    "found_date",
+    "disposal",
+    "accident_date",
+    "description",
+    "expected_devices",
+    "estimated_area_m2",
+    "area_m2",
+    "info_date",
+    "review_status",
+)
+"""Properties shown in a feature's popup, in this order (ids are shown by name instead)."""
+
+MAP_TEXT_KEYS = (
+    "map.open_record",
+    "map.history",
+    "map.history_loading",
+    "map.version",
+    "map.count",
+    "map.cluster_zoom",
+    "map.coarse_note",
+    "map.loading",
+    "map.load_failed",
+    "map.clusters",
+    *(f"map.layer.{layer.value}" for layer in Layer),
+    *(f"map.prop.{name}" for name in SHOWN_PROPERTIES),
+    *(f"map.hazard_status.{s}" for s in HAZARD_STATUSES),
+    *(f"map.review.{s}" for s in REVIEW_STATUSES),
+)
+"""Messages the page's script uses (given to it as JSON)."""
+
+
+@router.get("/map", response_class=HTMLResponse, include_in_schema=False)
+def map_page(request: Request, who: CurrentUser) -> HTMLResponse:
+    """The map page: layers, filters, popups with each record and its history."""
+    store: Store = request.app.state.store
+    with store.session() as session:
+        context = _page_context(session, who)
+    return render(request, "map.html", context, who)
