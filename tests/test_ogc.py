@@ -390,3 +390,105 @@ def test_gdal_reads_the_collections(server: tuple[str, dict[str, Any]]) -> None:
         assert sorted(public["local_id"]) == ["H1", "H2", "H3"]  # the draft is not public
     finally:
         _gdal_auth(None)
+
+
+OAS30 = "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/oas30"
+
+
+def test_api_definition_is_openapi_30_of_the_ogc_paths(
+    filled: tuple[TestClient, dict[str, Any]],
+) -> None:
+    from openapi_spec_validator import validate
+    from openapi_spec_validator.validation import OpenAPIV30SpecValidator
+
+    client, ids = filled
+    links = {link["rel"]: link for link in get(client, "/ogc")["links"]}
+    desc = links["service-desc"]
+    assert desc["href"] == "http://testserver/ogc/api"
+    assert desc["type"] == "application/vnd.oai.openapi+json;version=3.0"
+    assert OAS30 in get(client, "/ogc/conformance")["conformsTo"]
+    r = client.get("/ogc/api")
+    assert r.status_code == 200
+    assert r.headers["content-type"] == "application/vnd.oai.openapi+json;version=3.0"
+    doc = r.json()
+    assert doc["openapi"] == "3.0.3"
+    validate(doc, cls=OpenAPIV30SpecValidator)  # raises if it is not valid OpenAPI 3.0
+    assert set(doc["paths"]) == {
+        "/ogc",
+        "/ogc/api",
+        "/ogc/conformance",
+        "/ogc/collections",
+        "/ogc/collections/{collection_id}",
+        "/ogc/collections/{collection_id}/items",
+        "/ogc/collections/{collection_id}/items/{feature_id}",
+    }
+    items = doc["paths"]["/ogc/collections/{collection_id}/items"]["get"]
+    params = {p["name"]: p["schema"] for p in items["parameters"]}
+    assert params["bbox"]["type"] == "string" and params["bbox"]["nullable"] is True
+    assert "anyOf" not in params["bbox"]
+    assert params["limit"]["minimum"] == 1
+    assert set(items["responses"]) == {"200", "400", "401", "404"}
+    assert "application/geo+json" in items["responses"]["200"]["content"]
+    error = doc["components"]["schemas"]["Error"]
+    assert error["properties"]["error"]["required"] == ["code", "message", "field"]
+    assert "null" not in json.dumps(doc).replace("nullable", "")  # no 3.1 null type is left
+    # the same for every caller, and a token does not change it
+    assert (
+        client.get("/ogc/api", headers={"Authorization": f"Bearer {ids['tokens']['admin']}"}).json()
+        == doc
+    )
+    # FastAPI's own document is 3.1: as 3.0 it would not pass, so the check above means something
+    raw = client.get("/openapi.json").json()
+    ogc_only = {p: v for p, v in raw["paths"].items() if p.startswith("/ogc")}
+    with pytest.raises(Exception, match="null"):
+        validate(
+            {"openapi": "3.0.3", "info": raw["info"], "paths": ogc_only, **{"components": {}}},
+            cls=OpenAPIV30SpecValidator,
+        )
+
+
+def test_schema_30_rewrites_what_openapi_30_lacks() -> None:
+    from clearground.web.ogc import schema_30
+
+    assert schema_30({"anyOf": [{"type": "integer", "minimum": 1}, {"type": "null"}]}) == {
+        "type": "integer",
+        "minimum": 1,
+        "nullable": True,
+    }
+    assert schema_30({"type": ["string", "null"], "title": "T"}) == {
+        "type": "string",
+        "title": "T",
+        "nullable": True,
+    }
+    assert schema_30({"type": ["string", "integer"]}) == {
+        "anyOf": [{"type": "string"}, {"type": "integer"}]
+    }
+    assert schema_30({"const": "a"}) == {"enum": ["a"]}
+    assert schema_30({"type": "number", "exclusiveMinimum": 0, "exclusiveMaximum": 5}) == {
+        "type": "number",
+        "minimum": 0,
+        "exclusiveMinimum": True,
+        "maximum": 5,
+        "exclusiveMaximum": True,
+    }
+    assert schema_30({"type": "string", "examples": ["x", "y"], "contentMediaType": "a/b"}) == {
+        "type": "string",
+        "example": "x",
+    }
+    ref = "#/components/schemas/Error"
+    assert schema_30({"anyOf": [{"$ref": ref}, {"type": "null"}]}) == {
+        "nullable": True,
+        "allOf": [{"$ref": ref}],
+    }
+    nested = {
+        "type": "object",
+        "properties": {
+            "a": {"type": "array", "items": {"anyOf": [{"type": "string"}, {"type": "null"}]}}
+        },
+        "additionalProperties": {"type": ["integer", "null"]},
+    }
+    assert schema_30(nested) == {
+        "type": "object",
+        "properties": {"a": {"type": "array", "items": {"type": "string", "nullable": True}}},
+        "additionalProperties": {"type": "integer", "nullable": True},
+    }

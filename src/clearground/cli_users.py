@@ -1,14 +1,19 @@
-"""``clearground user add``: users, roles and API tokens."""
+"""``clearground user add|token|revoke-token|list``: users, roles and API tokens.
+
+Tokens are printed once, on stdout, at the end of the last line; only their SHA-256 is kept.
+``user list`` prints no secret (no password hash, no token hash).
+"""
 
 from __future__ import annotations
 
+import json
 import os
 import sys
 from typing import Annotated
 
 import typer
 
-from clearground.cli import DbOption, _open, app, err
+from clearground.cli import DbOption, JsonOption, _open, app, err
 from clearground.domain.errors import BadInput
 
 user_app = typer.Typer(no_args_is_help=True, help="Users of the web application and API.")
@@ -52,3 +57,71 @@ def add(
     err.print(f"User '{name}' ({role}) added to {store.url}.")
     if made is not None:
         sys.stdout.write(f"API token for {name}: {made}\n")
+
+
+@user_app.command("token")
+def token(
+    name: Annotated[str, typer.Argument(help="user name")],
+    db: DbOption = None,
+) -> None:
+    """Issue a new API token for a user; the last line printed ends with the token."""
+    from clearground.store.users import token_for
+
+    store = _open(db)
+    with store.session() as session:
+        made = token_for(session, name)
+    err.print(f"New API token for '{name}' (shown once; only its hash is kept).")
+    sys.stdout.write(f"API token for {name}: {made}\n")
+
+
+@user_app.command("revoke-token")
+def revoke_token(
+    name: Annotated[str, typer.Argument(help="user name")],
+    db: DbOption = None,
+) -> None:
+    """Revoke every API token of a user (from then on answered 401); prints how many."""
+    from clearground.store.users import revoke_tokens
+
+    store = _open(db)
+    with store.session() as session:
+        n = revoke_tokens(session, name)
+    sys.stdout.write(f"Revoked {n} API token{'' if n == 1 else 's'} of {name}.\n")
+
+
+@user_app.command("list")
+def list_(
+    as_json: JsonOption = False,
+    db: DbOption = None,
+) -> None:
+    """The users: role, organisation, password set, tokens in use and revoked; no secrets."""
+    from rich.console import Console
+    from rich.table import Table
+    from rich.text import Text
+
+    from clearground.store.users import list_users
+
+    store = _open(db)
+    with store.session() as session:
+        users = list_users(session)
+    if as_json:
+        sys.stdout.write(json.dumps({"users": users}, ensure_ascii=False) + "\n")
+        return
+    table = Table(title="Users", show_header=True)
+    heads = ("name", "role", "organisation", "password", "tokens", "revoked", "last used")
+    for head in heads:
+        table.add_column(head)
+    for row in users:
+        cells = (
+            str(row["name"]),
+            str(row["role"]),
+            str(row["organisation"] or ""),
+            "yes" if row["password"] else "no",
+            str(row["tokens"]),
+            str(row["revoked_tokens"]),
+            str(row["last_used"] or ""),
+        )
+        table.add_row(*(Text(cell) for cell in cells))  # names are text, not markup
+    out = Console(soft_wrap=True)
+    if not out.is_terminal:  # piped: whole names rather than a terminal's 80 columns
+        out = Console(soft_wrap=True, width=200)
+    out.print(table)

@@ -135,8 +135,13 @@ def principal_of(user: t.User) -> Principal:
     return Principal(user.id, user.name, user.role, user.organisation_id)
 
 
+LAST_USED_STEP = dt.timedelta(minutes=1)
+"""``last_used`` is written at most this often per token, so that reads stay reads under load."""
+
+
 def user_by_token(session: Session, token: str) -> Principal | None:
-    """The user holding ``token`` (not revoked), recording its use; None if there is none."""
+    """The user holding ``token`` (not revoked), recording its use (to the minute); None if
+    there is none."""
     row = session.execute(
         select(t.ApiToken, t.User)
         .join(t.User, t.User.id == t.ApiToken.user_id)
@@ -145,11 +150,16 @@ def user_by_token(session: Session, token: str) -> Principal | None:
     if row is None:
         return None
     api_token, user = row
-    api_token.last_used = _now()
+    now = _now()
+    if api_token.last_used is None or now - api_token.last_used >= LAST_USED_STEP:
+        api_token.last_used = now
     return principal_of(user)
 
 
 def user_by_password(session: Session, name: str, password: str) -> Principal | None:
+    """The user ``name`` if ``password`` is theirs; None otherwise."""
+    if "\x00" in name:  # no user name holds NUL, and PostgreSQL cannot compare text with it
+        return None
     user = session.execute(select(t.User).where(t.User.name == name)).scalar_one_or_none()
     if user is None or not verify_password(user.password_hash, password):
         return None
@@ -169,3 +179,70 @@ def secret_key(session: Session) -> str:
         session.add(key)
         session.flush()
     return key.value
+
+
+def user_named(session: Session, name: str) -> t.User:
+    """The user called ``name``; BadInput (exit code 2) if there is none."""
+    user = session.execute(select(t.User).where(t.User.name == name)).scalar_one_or_none()
+    if user is None:
+        raise BadInput(
+            f"no user named '{name}'",
+            field="NAME",
+            value=name,
+            fix="See the user names with 'clearground user list'",
+        )
+    return user
+
+
+def token_for(session: Session, name: str) -> str:
+    """A new API token for the user called ``name``; the token is returned once."""
+    return new_token(session, user_named(session, name).id)
+
+
+def revoke_tokens(session: Session, name: str) -> int:
+    """Revoke every API token of the user called ``name``; the number newly revoked.
+
+    A revoked token is kept (with its ``last_used``) and answered 401 from then on.
+    """
+    user = user_named(session, name)
+    tokens = (
+        session.execute(
+            select(t.ApiToken).where(t.ApiToken.user_id == user.id, t.ApiToken.revoked.is_(False))
+        )
+        .scalars()
+        .all()
+    )
+    for token in tokens:
+        token.revoked = True
+    session.flush()
+    return len(tokens)
+
+
+def list_users(session: Session) -> list[dict[str, object]]:
+    """Every user by name, without secrets: role, organisation, whether a password is set,
+    tokens in use and revoked, the last use of a token and when the user was made (UTC)."""
+    orgs = dict(session.execute(select(t.Organisation.id, t.Organisation.name)).tuples().all())
+    tokens: dict[int, list[t.ApiToken]] = {}
+    for token in session.execute(select(t.ApiToken).order_by(t.ApiToken.id)).scalars():
+        tokens.setdefault(token.user_id, []).append(token)
+    rows: list[dict[str, object]] = []
+    for user in session.execute(select(t.User).order_by(t.User.name)).scalars():
+        mine = tokens.get(user.id, [])
+        used = [tok.last_used for tok in mine if tok.last_used is not None]
+        rows.append(
+            {
+                "name": user.name,
+                "role": user.role,
+                "organisation": orgs.get(user.organisation_id)
+                if user.organisation_id is not None
+                else None,
+                "password": user.password_hash is not None,
+                "tokens": sum(1 for tok in mine if not tok.revoked),
+                "revoked_tokens": sum(1 for tok in mine if tok.revoked),
+                "last_used": max(used).isoformat(timespec="seconds") if used else None,
+                "created_at": user.created_at.isoformat(timespec="seconds")
+                if user.created_at
+                else None,
+            }
+        )
+    return rows
