@@ -17,6 +17,7 @@ echo "== ruff and mypy"
 eval "$(scripts/pgcluster.sh start)"
 trap 'scripts/pgcluster.sh stop' EXIT
 reports=$(mktemp -d)
+echo "== browser test screenshots: artifacts/screenshots/{sqlite,postgis}/ (Chromium: $(command -v chromium))"
 
 echo "== tests on SQLite"
 CLEARGROUND_TEST_BACKEND=sqlite $PY -m pytest -p no:cacheprovider --junitxml="$reports/sqlite.xml" "$@"

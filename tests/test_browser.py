@@ -1,0 +1,436 @@
+"""Browser acceptance test (issue 5): Debian's Chromium, driven by Playwright, signs in as each
+role on a real server, checks what the role may see, draws a hazard on the map of the entry
+form, submits it, has it approved, and finds it on the map and in the totals.
+
+Data: ``fill`` of tests/test_ogc.py (one user per role, password ``pw-ROLE-1``; operator and
+donor belong to organisation Alpha). Screenshots of every step and role are kept in
+``artifacts/screenshots/<backend>/`` (git-ignored; CI keeps them as artefacts).
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+import math
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+from playwright.sync_api import Browser
+from shapely.geometry import Polygon, shape
+
+from clearground.store.database import Store
+from clearground.web.app import create_app
+from clearground.web.dashboard import DashboardCache
+from tests.browser import SCREENSHOTS, Shots, Visitor, Visitors, chromium, serve
+from tests.conftest import BACKEND
+from tests.test_ogc import fill
+
+# Figures of fill(), worked out by hand. Land cleared: activities A1 and A2 cleared all of H1
+# and H2: 0.01° x 0.005° boxes at 39.90° and 40.22° N, 855.1 m x 555.2 m = 47.47 ha and
+# 851.4 m x 555.2 m = 47.27 ha, 94.7 ha together, shown rounded to whole hectares.
+CLEARED_HA = "95 ha"
+DEVICES = "2"  # one TM-62M in each of the two finds
+CASUALTIES = "1"  # one victim, injured
+APPROVED_HAZARDS = 3  # H1, H2, H3; HD is a draft
+
+# The hazard the operator draws: four corners clicked on the map, east of Aghdam town.
+# Its centroid is about 46.980, 40.010: on the public 0.1° grid the node 47.0, 40.0, where no
+# other hazard of fill() lies (H1 is at 46.9, 39.9).
+CORNERS = [(46.970, 40.000), (46.990, 40.002), (46.988, 40.020), (46.972, 40.018)]
+NEW_NODE = (47.0, 40.0)
+NEW_ID = "HZ-B1"
+NEW_NAME = "Aghdam east pasture"
+
+# Navigation text in the three languages (web/locale/common.yaml).
+NAV = {
+    "en": {"overview": "Overview", "map": "Map", "records": "Records"},
+    "az": {"overview": "Ümumi baxış", "map": "Xəritə", "records": "Qeydlər"},
+    "ru": {"overview": "Обзор", "map": "Карта", "records": "Записи"},
+}
+
+
+@dataclass
+class Site:
+    url: str
+    ids: dict[str, Any]
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Browser]:
+    with chromium() as b:
+        yield b
+
+
+@pytest.fixture(scope="module")
+def shots() -> Shots:
+    return Shots(SCREENSHOTS / BACKEND)
+
+
+@pytest.fixture
+def site(store: Store) -> Iterator[Site]:
+    ids = fill(store)
+    app = create_app(store.url)
+    # The dashboard serves a part for 30 s before it looks at the data again; here it looks
+    # at every request, so an approval must show at once (through its data fingerprint).
+    app.state.dashboard_cache = DashboardCache(ttl=0.0)
+    with serve(app) as url:
+        yield Site(url, ids)
+
+
+@pytest.fixture
+def visitors(browser: Browser, site: Site, shots: Shots) -> Iterator[Visitors]:
+    """One browser context per role, opened on first use and closed after the test."""
+    opened = Visitors(browser, site.url, shots)
+    yield opened
+    opened.close()
+
+
+def signed_in(visitors: Visitors, role: str, then: str = "/") -> Visitor:
+    """The visitor for ``role`` (its own context), signed in as u_ROLE through the form."""
+    v = visitors[role]
+    v.sign_in(f"u_{role}", f"pw-{role}-1", then)
+    assert v.text("#who").startswith(f"Signed in as u_{role}"), v.text("#who")
+    return v
+
+
+def nav_links(v: Visitor) -> set[str]:
+    return set(v.page.eval_on_selector_all("nav.top a[id^=nav-]", "els => els.map(e => e.id)"))
+
+
+RECORD_LINKS = {"nav-records", "nav-review", "nav-import"}
+
+
+def listed(v: Visitor, table: str) -> list[str]:
+    """The local ids of the rows of ``table``, sorted."""
+    ids = v.page.eval_on_selector_all(
+        f"{table} tbody tr[data-local-id]", "rows => rows.map((r) => r.dataset.localId)"
+    )
+    return sorted(str(i) for i in ids)
+
+
+def ogc_hazards(v: Visitor) -> dict[str, Any]:
+    """The hazards layer of OGC API Features as the visitor gets it."""
+    r = v.api("GET", "/ogc/collections/hazards/items?limit=1000")
+    assert r["status"] == 200, r
+    data: dict[str, Any] = r["data"]
+    return data
+
+
+def assert_no_hazard_named(v: Visitor) -> None:
+    """The page shows no hazard's local id (visible text and links)."""
+    shown = v.page.inner_text("body") + " ".join(
+        v.page.eval_on_selector_all("a[href]", "links => links.map((a) => a.href)")
+    )
+    assert not re.search(r"\bH[123D]\b", shown), shown
+
+
+# --- what each role may see -------------------------------------------------------------------
+
+
+def check_public_pages(v: Visitor) -> None:
+    """Overview with aggregates and no record navigation; dashboard without priorities."""
+    v.open("/")
+    assert v.text("#cleared-ha") == CLEARED_HA
+    assert v.text("#devices") == DEVICES
+    assert v.text("#casualties") == CASUALTIES
+    v.page.wait_for_selector("#map[data-loaded]")
+    assert RECORD_LINKS.isdisjoint(nav_links(v)), nav_links(v)
+    v.shot("overview")
+    v.clean()
+
+    v.open("/dashboard")
+    assert v.page.locator("#headline-released").is_visible()
+    assert v.text("#headline-devices .value") == DEVICES
+    assert v.text("#headline-casualties .value") == CASUALTIES
+    assert v.page.locator("#chart-released svg").count() == 1
+    assert v.page.locator("#priorities").count() == 0
+    v.shot("dashboard")
+    v.clean()
+
+    hazards = ogc_hazards(v)
+    assert hazards["numberMatched"] == APPROVED_HAZARDS
+    assert all(f["geometry"]["type"] == "Point" for f in hazards["features"])
+    assert "HD" not in json.dumps(hazards)
+
+
+def test_each_role_sees_only_what_it_may(visitors: Visitors, site: Site) -> None:
+    # anonymous: aggregates only; record pages send to sign-in and show nothing
+    anon = visitors["anonymous"]
+    check_public_pages(anon)
+    for path in ("/records?kind=hazards", "/review", "/import"):
+        anon.open(path)
+        assert "/signin?next=" in anon.page.url, anon.page.url
+        assert anon.page.locator("#signin-name").is_visible()
+        assert anon.page.locator("#records-table, #review-table").count() == 0
+        assert_no_hazard_named(anon)
+    anon.shot("records-sends-to-signin")
+    anon.clean()
+
+    # public, signed in: the same aggregates; the record list is refused
+    public = signed_in(visitors, "public")
+    check_public_pages(public)
+    public.open("/records?kind=hazards", status=403)
+    assert public.page.locator("#denied").is_visible()
+    assert public.page.locator("#records-table").count() == 0
+    assert_no_hazard_named(public)
+    public.shot("records-denied")
+    public.clean(403)
+
+    # donor: dashboard aggregates; no hazard list, no review queue
+    donor = signed_in(visitors, "donor", "/dashboard")
+    assert donor.text("#headline-devices .value") == DEVICES
+    assert donor.page.locator("#priorities").count() == 0
+    donor.shot("dashboard")
+    donor.clean()
+    donor.open("/records?kind=hazards", status=403)
+    assert donor.page.locator("#records-table").count() == 0
+    assert_no_hazard_named(donor)
+    donor.shot("hazards-denied")
+    donor.open("/review", status=403)
+    assert donor.page.locator("#review-table").count() == 0
+    donor.clean(403)
+    assert ogc_hazards(donor)["numberMatched"] == APPROVED_HAZARDS
+
+    # roles that read records: every hazard, drafts included, and the prioritised list
+    for role, links in (
+        ("manager", {"nav-records", "nav-review"}),
+        ("admin", {"nav-records", "nav-review", "nav-import"}),
+    ):
+        v = signed_in(visitors, role, "/records?kind=hazards")
+        assert nav_links(v) & RECORD_LINKS == links, nav_links(v)
+        assert listed(v, "#records-table") == ["H1", "H2", "H3", "HD"]
+        v.shot("hazards")
+        v.open("/dashboard")
+        assert v.page.locator("#priorities").is_visible()
+        v.shot("dashboard-priorities")
+        v.clean()
+
+
+def test_languages(visitors: Visitors) -> None:
+    op = signed_in(visitors, "operator", "/records?kind=hazards")
+    # an operator enters and imports data, but does not review it
+    assert nav_links(op) & RECORD_LINKS == {"nav-records", "nav-import"}
+    for lang in ("en", "az", "ru"):
+        op.open(f"/records?kind=hazards&lang={lang}")
+        assert op.page.locator("html").get_attribute("lang") == lang
+        for key, text in NAV[lang].items():
+            assert op.text(f"#nav-{key}") == text
+        op.shot(f"records-{lang}")
+    # the choice is remembered: the next page without ?lang= is still in Russian
+    op.open("/")
+    assert op.text("#nav-overview") == NAV["ru"]["overview"]
+    op.clean()
+
+
+# --- a hazard drawn, submitted, approved, mapped and counted -----------------------------------
+
+
+def plane_area_m2(polygon: dict[str, Any]) -> float:
+    """Area (m²) of a small polygon (a few km) by the shoelace formula on a plane tangent at
+    its mean latitude: metres per degree from the WGS84 radii of curvature there."""
+    ring = polygon["coordinates"][0]
+    phi = math.radians(sum(y for _, y in ring[:-1]) / (len(ring) - 1))
+    a, e2 = 6378137.0, 0.00669437999014
+    w = math.sqrt(1 - e2 * math.sin(phi) ** 2)
+    m_per_deg_lat = math.radians(1) * a * (1 - e2) / w**3
+    m_per_deg_lon = math.radians(1) * a * math.cos(phi) / w
+    xy = [(x * m_per_deg_lon, y * m_per_deg_lat) for x, y in ring]
+    twice = sum(x0 * y1 - x1 * y0 for (x0, y0), (x1, y1) in itertools.pairwise(xy))
+    return abs(twice) / 2
+
+
+def draw_polygon(v: Visitor, corners: list[tuple[float, float]]) -> dict[str, Any]:
+    """Click ``corners`` (lon, lat) on the form's map, close the ring; the GeoJSON it wrote."""
+    page = v.page
+    page.wait_for_function("() => window.cgDrawMap !== undefined")
+    # show the corners with a margin, without animation, then click where each one lies
+    zoom = page.evaluate(
+        """(cs) => {
+            const m = window.cgDrawMap;
+            m.fitBounds(L.latLngBounds(cs.map((c) => [c[1], c[0]])).pad(0.4), {animate: false});
+            return m.getZoom();
+        }""",
+        corners,
+    )
+    box = page.locator("#draw-map").bounding_box()
+    assert box is not None
+    for i, (lon, lat) in enumerate(corners, start=1):
+        p = page.evaluate(
+            "([lat, lon]) => window.cgDrawMap.latLngToContainerPoint([lat, lon])", [lat, lon]
+        )
+        page.mouse.click(box["x"] + p["x"], box["y"] + p["y"])
+        page.wait_for_selector(f"#draw-map[data-vertices='{i}']")
+    page.click("#draw-finish")
+    page.wait_for_selector("#draw-map[data-closed='true']")
+    geometry: dict[str, Any] = json.loads(page.input_value("#f-geometry"))
+    assert geometry["type"] == "Polygon"
+    ring = geometry["coordinates"][0]
+    assert ring[0] == ring[-1] and len(ring) == len(corners) + 1
+    # each vertex lies where it was clicked, to within two screen pixels at the map's zoom
+    tolerance = 2 * 360 / (256 * 2**zoom)
+    for (lon, lat), (x, y) in zip(corners, ring[:-1], strict=True):
+        assert abs(x - lon) <= tolerance and abs(y - lat) <= tolerance, (x, y, lon, lat)
+    return geometry
+
+
+def public_node(v: Visitor, lon: float, lat: float) -> dict[str, Any] | None:
+    """The hazards count the public map shows at the 0.1° grid node ``lon``, ``lat``."""
+    found: dict[str, Any] | None = v.page.evaluate(
+        """([lon, lat]) => {
+            let hit = null;
+            window.cgMap.layers.hazards.group.eachLayer((gj) => gj.eachLayer((l) => {
+                const g = l.feature.geometry;
+                if (g.type === "Point" && Math.abs(g.coordinates[0] - lon) < 1e-9
+                    && Math.abs(g.coordinates[1] - lat) < 1e-9) { hit = l.feature.properties; }
+            }));
+            return hit;
+        }""",
+        [lon, lat],
+    )
+    return found
+
+
+def open_map_at(v: Visitor, lon: float, lat: float, zoom: int) -> None:
+    """/map, then the view centred on ``lon``, ``lat``; waits until the hazards have loaded."""
+    v.open("/map")
+    v.page.wait_for_selector("#map[data-loaded-hazards]")
+    with v.page.expect_response(
+        lambda r: "/api/map/hazards?" in r.url and f"zoom={zoom}&" in r.url + "&"
+    ):
+        # the page fits the country on load (an animated zoom): move once that has ended
+        v.page.wait_for_function(
+            """([lat, lon, z]) => {
+                const m = window.cgMap.map, c = m.getCenter();
+                if (m.getZoom() === z && Math.abs(c.lat - lat) < 1e-4
+                    && Math.abs(c.lng - lon) < 1e-4) { return true; }
+                m.setView([lat, lon], z, {animate: false});
+                return false;
+            }""",
+            arg=[lat, lon, zoom],
+        )
+    v.page.wait_for_function(
+        """() => document.getElementById("map").hasAttribute("data-loaded-hazards")
+                 && !window.cgMap.layers.hazards.ctrl"""
+    )
+    assert v.page.locator("#map").get_attribute("data-error-hazards") is None
+
+
+def open_forecast_hazards(v: Visitor) -> int:
+    r = v.api("GET", "/api/dashboard")
+    assert r["status"] == 200, r
+    return int(r["data"]["forecast"]["open_hazards"])
+
+
+def test_hazard_drawn_submitted_approved_mapped_and_counted(visitors: Visitors, site: Site) -> None:
+    drawn = Polygon(CORNERS)
+    # the nearest node of the 0.1° grid to its centroid
+    assert abs(drawn.centroid.x - NEW_NODE[0]) < 0.05 and abs(drawn.centroid.y - NEW_NODE[1]) < 0.05
+
+    # the public before: three approved hazards, nothing at the new hazard's grid node
+    public = visitors["anonymous"]
+    public.open("/")
+    assert ogc_hazards(public)["numberMatched"] == APPROVED_HAZARDS
+    # open hazards in the forecast: only H3 (A1 and A2 cleared all of H1 and H2)
+    assert open_forecast_hazards(public) == 1
+    open_map_at(public, 46.98, 40.01, 12)
+    assert public_node(public, *NEW_NODE) is None
+    public.shot("map-before")
+    public.clean()
+
+    # 3. the operator draws the hazard and submits it
+    op = signed_in(visitors, "operator", "/records?kind=hazards")
+    op.page.click("#new-record")
+    op.page.wait_for_url("**/records/hazards/new")
+    op.page.fill("#f-local_id", NEW_ID)
+    op.page.select_option("#f-kind", "SHA")
+    op.page.fill("#f-name", NEW_NAME)
+    op.page.fill("#f-info_date", "2024-05-14")
+    geometry = draw_polygon(op, CORNERS)
+    op.shot("hazard-drawn")
+    op.page.click("#save-submit")
+    op.page.wait_for_selector("#record-status")
+    assert op.page.url.rsplit("/", 1)[-1].isdigit(), op.page.url
+    hazard_id = int(op.page.url.rsplit("/", 1)[-1])
+    assert op.page.get_attribute("#record-status", "data-status") == "submitted"
+    assert op.text("#record-status") == "submitted"
+    saved = json.loads(op.page.inner_text("#record-geometry"))
+    assert shape(saved).equals_exact(shape(geometry), 1e-9)
+    area = float(op.text("#record-fields td[data-field='area_m2']").replace(",", ""))
+    assert area == pytest.approx(plane_area_m2(geometry), rel=2e-3)
+    # the operator may not approve: no button, and the API refuses the page's own call
+    assert op.page.locator("#btn-approve").count() == 0
+    version = int(op.page.get_attribute("#record", "data-version") or 0)
+    refused = op.api("POST", f"/api/records/hazards/{hazard_id}/approve", {"version": version})
+    assert refused["status"] == 403, refused
+    op.shot("hazard-submitted")
+    op.clean(403)
+
+    # 4. the IM officer finds it in the review queue, opens it and approves it
+    im = signed_in(visitors, "im_officer", "/review")
+    assert nav_links(im) & RECORD_LINKS == RECORD_LINKS
+    assert listed(im, "#review-table") == [NEW_ID]
+    row = im.page.locator(f"#review-table tr[data-local-id='{NEW_ID}']")
+    im.shot("review-queue")
+    row.locator("a").click()
+    im.page.wait_for_url(f"**/records/hazards/{hazard_id}")
+    assert im.page.get_attribute("#record-status", "data-status") == "submitted"
+    im.page.click("#btn-approve")
+    im.page.wait_for_selector("#record-status[data-status='approved']")
+    history = im.page.eval_on_selector_all(
+        "#history tbody tr",
+        """rows => rows.map((r) => [r.dataset.version, r.cells[1].innerText.trim(),
+                                    r.querySelector("[data-status]").dataset.status])""",
+    )
+    assert history == [["2", "u_im_officer", "approved"], ["1", "u_operator", "submitted"]]
+    im.shot("hazard-approved")
+    im.clean()
+
+    # 5. on the map: the IM officer sees the polygon itself, with its popup
+    open_map_at(im, 46.98, 40.01, 13)
+    props = im.page.evaluate(
+        """(id) => {
+            let hit = null;
+            window.cgMap.layers.hazards.group.eachLayer((gj) => gj.eachLayer((l) => {
+                if (l.feature.id === id) { hit = {p: l.feature.properties, g: l.feature.geometry}; }
+            }));
+            return hit;
+        }""",
+        hazard_id,
+    )
+    assert props is not None, "the approved hazard is not on the IM officer's map"
+    assert props["p"]["local_id"] == NEW_ID
+    assert shape(props["g"]).intersects(drawn.centroid.buffer(0.001))
+    centre = im.page.evaluate(
+        "([lat, lon]) => window.cgMap.map.latLngToContainerPoint([lat, lon])",
+        [drawn.centroid.y, drawn.centroid.x],
+    )
+    box = im.page.locator("#map").bounding_box()
+    assert box is not None
+    im.page.mouse.click(box["x"] + centre["x"], box["y"] + centre["y"])
+    popup = im.page.locator(f"#popup-hazards-{hazard_id}")
+    popup.locator("ol.history > li").first.wait_for()
+    assert NEW_ID in popup.inner_text()
+    assert popup.locator("ol.history > li").count() == 2  # created (submitted), approved
+    im.shot("map-popup")
+    im.clean()
+
+    # ... and the public sees one more hazard, counted at its grid node only
+    open_map_at(public, 46.98, 40.01, 12)
+    node = public_node(public, *NEW_NODE)
+    assert node is not None and node["count"] == 1, node
+    assert NEW_ID not in json.dumps(node) and NEW_NAME not in public.page.inner_text("body")
+    public.shot("map-after")
+    hazards = ogc_hazards(public)
+    assert hazards["numberMatched"] == APPROVED_HAZARDS + 1
+    mine = [f for f in hazards["features"] if f["id"] == hazard_id]
+    assert len(mine) == 1 and mine[0]["geometry"] == {
+        "type": "Point",
+        "coordinates": list(NEW_NODE),
+    }
+    assert open_forecast_hazards(public) == 2
+    public.open("/dashboard")
+    public.shot("dashboard-after")
+    public.clean()
