@@ -83,4 +83,3 @@ def add_demo_users(session: Any) -> None:
     for name, role, organisation in DEMO_USERS:
         if session.execute(select(t.User.id).where(t.User.name == name)).first() is None:
             add_user(session, name, role, organisation=organisation, password=DEMO_PASSWORD)
-

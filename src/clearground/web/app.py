@@ -13,7 +13,7 @@ from typing import Any
 
 import pandas as pd
 import shapely
-from fastapi import FastAPI, Request
+from fastapi import Depends, FastAPI, Request
 from fastapi.responses import HTMLResponse, JSONResponse
 from fastapi.staticfiles import StaticFiles
 from sqlalchemy import func, select
@@ -23,7 +23,7 @@ from clearground.store import queries as q
 from clearground.store import tables as t
 from clearground.store.database import Store
 from clearground.web import dashboard, maps, ogc, pages, record_pages, records, transfer
-from clearground.web.auth import CurrentUser, install_auth
+from clearground.web.auth import CurrentUser, install_auth, reject_nul
 from clearground.web.cache import Cache
 
 WEB = resources.files("clearground") / "web"
@@ -103,7 +103,10 @@ def create_app(db_url: str) -> FastAPI:
     store = Store(db_url)
     figures = Figures(store)
     app = FastAPI(
-        title="Clearground", version="0.1.0", description="Information management for mine action."
+        title="Clearground",
+        version="0.1.0",
+        description="Information management for mine action.",
+        dependencies=[Depends(reject_nul)],
     )
     install_auth(app, store)
     app.state.figures = figures

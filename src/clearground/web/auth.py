@@ -192,6 +192,18 @@ def check_csrf(request: Request) -> None:
         raise ApiError(403, "csrf_failed", "missing or wrong CSRF token", "X-CSRF-Token")
 
 
+async def reject_nul(request: Request) -> None:
+    """Refuse text with the NUL character (PostgreSQL cannot store or compare it): in the
+    path, the query or a JSON body. Uploaded files are not looked into."""
+    query = request.url.query.lower()
+    if "%00" in query or "\x00" in request.url.path or "%00" in request.url.path.lower():
+        raise ApiError(400, "bad_request", "text may not contain the NUL character")
+    if request.headers.get("content-type", "").startswith("application/json"):
+        body = await request.body()
+        if b"\\u0000" in body or b"\x00" in body:
+            raise ApiError(400, "bad_request", "text may not contain the NUL character")
+
+
 def check_write(request: Request) -> None:
     """CSRF for a state-changing request made with the session cookie (API tokens need none)."""
     if not request.headers.get("authorization"):

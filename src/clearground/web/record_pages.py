@@ -216,7 +216,10 @@ def edit_record_page(request: Request, kind: str, record_id: int, who: CurrentUs
         return gate
     with _store(request).session() as session:
         row = api._load(session, who, kind, record_id)
-        api.check_may_edit(who, session, kind, row)
+        try:
+            api.check_may_edit(who, session, kind, row)
+        except ApiError as exc:  # another organisation's, or locked in review
+            return render(request, "denied.html", {"reason": exc.message}, who, exc.status)
         fields = form_fields(session, kind)
         values = form_values(session, kind, row)
     return render(

@@ -28,7 +28,7 @@ import datetime as dt
 from typing import Annotated, Any
 
 import shapely
-from fastapi import APIRouter, Depends, Query, Request, Response
+from fastapi import APIRouter, Depends, Path, Query, Request, Response
 from pydantic import BaseModel, Field
 from shapely.geometry import shape
 from shapely.geometry.base import BaseGeometry
@@ -46,6 +46,8 @@ from clearground.web.auth import ApiError, CurrentUser, check_write
 from clearground.web.cache import bump
 
 REVIEWERS = frozenset({"admin", "im_officer"})
+MAX_INT = 2**31 - 1
+"""Ids and offsets above this (32-bit ``Integer`` columns on PostgreSQL) match nothing."""
 OPERATOR_WRITES = frozenset({"hazards", "records", "activities", "finds", "accidents", "tasks"})
 OPERATOR_READS = frozenset(
     {
@@ -284,6 +286,7 @@ def _version_data(registry: Registry, kind: str, record_id: int, version: int) -
 # --- routes -----------------------------------------------------------------------------------
 
 router = APIRouter(prefix="/api", tags=["records"])
+RecordId = Annotated[int, Path(ge=1, le=MAX_INT, description="the record's id")]
 Writer = Depends(check_write)
 
 
@@ -359,7 +362,7 @@ def list_records(
     review_status: str | None = None,
     q: Annotated[str | None, Query(description="part of the local id")] = None,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Annotated[int, Query(ge=0, le=MAX_INT)] = 0,
 ) -> RecordList:
     """Records of one kind the user may read, newest first (no geometry; see /ogc)."""
     table: Any = check_kind(kind)
@@ -391,7 +394,9 @@ def list_records(
 
 
 @router.get("/records/{kind}/{record_id}")
-def get_record(request: Request, kind: str, record_id: int, who: CurrentUser) -> dict[str, Any]:
+def get_record(
+    request: Request, kind: str, record_id: RecordId, who: CurrentUser
+) -> dict[str, Any]:
     """One record, current version, with its geometry as GeoJSON."""
     with _store(request).session() as session:
         return record_json(kind, _load(session, who, kind, record_id))
@@ -494,7 +499,9 @@ def _saved(registry: Registry, kind: str, record_id: int) -> Saved:
 
 
 @router.put("/records/{kind}/{record_id}", dependencies=[Writer])
-def edit_record(request: Request, kind: str, record_id: int, body: Edit, who: CurrentUser) -> Saved:
+def edit_record(
+    request: Request, kind: str, record_id: RecordId, body: Edit, who: CurrentUser
+) -> Saved:
     """Save changes as a new version. 409 ``stale_version`` if someone saved in between."""
     with _store(request).session() as session:
         current = _load(session, who, kind, record_id)
@@ -575,7 +582,7 @@ def _transition(
 
 @router.post("/records/{kind}/{record_id}/submit", dependencies=[Writer])
 def submit_record(
-    request: Request, kind: str, record_id: int, body: Transition, who: CurrentUser
+    request: Request, kind: str, record_id: RecordId, body: Transition, who: CurrentUser
 ) -> Saved:
     """Submit a draft (or a corrected rejected record) for review."""
     return _transition(request, who, kind, record_id, body, "submitted", ("draft", "rejected"))
@@ -583,7 +590,7 @@ def submit_record(
 
 @router.post("/records/{kind}/{record_id}/approve", dependencies=[Writer])
 def approve_record(
-    request: Request, kind: str, record_id: int, body: Transition, who: CurrentUser
+    request: Request, kind: str, record_id: RecordId, body: Transition, who: CurrentUser
 ) -> Saved:
     """Approve a submitted record: it then counts in the figures and public layers."""
     return _transition(request, who, kind, record_id, body, "approved", ("submitted",))
@@ -591,7 +598,7 @@ def approve_record(
 
 @router.post("/records/{kind}/{record_id}/reject", dependencies=[Writer])
 def reject_record(
-    request: Request, kind: str, record_id: int, body: Transition, who: CurrentUser
+    request: Request, kind: str, record_id: RecordId, body: Transition, who: CurrentUser
 ) -> Saved:
     """Reject a submitted (or approved) record with the reason; it goes back to its author."""
     if not (body.reason or "").strip():
@@ -601,7 +608,7 @@ def reject_record(
 
 @router.post("/records/{kind}/{record_id}/revert", dependencies=[Writer])
 def revert_record(
-    request: Request, kind: str, record_id: int, body: Revert, who: CurrentUser
+    request: Request, kind: str, record_id: RecordId, body: Revert, who: CurrentUser
 ) -> Saved:
     """Make an earlier version's content current again, as a new version (reviewers only)."""
     with _store(request).session() as session:
@@ -621,7 +628,7 @@ def revert_record(
 
 @router.get("/records/{kind}/{record_id}/history")
 def record_history(
-    request: Request, kind: str, record_id: int, who: CurrentUser
+    request: Request, kind: str, record_id: RecordId, who: CurrentUser
 ) -> list[dict[str, Any]]:
     """Every version, oldest first: who, when, why, review status, changes field by field."""
     with _store(request).session() as session:
@@ -633,7 +640,7 @@ def record_history(
 def record_diff(
     request: Request,
     kind: str,
-    record_id: int,
+    record_id: RecordId,
     who: CurrentUser,
     from_version: Annotated[int, Query(alias="from", ge=1)],
     to_version: Annotated[int | None, Query(alias="to", ge=1)] = None,
