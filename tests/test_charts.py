@@ -79,6 +79,9 @@ def test_straight_line_and_single_period() -> None:
     one = c.line_chart(["a"], {"s": [2]}, title="t", y_label="y", layout=SMALL)
     (line,) = parse(one).iter(SVG + "polyline")
     assert line.get("points") == "115,10"
+    # a polyline of one point draws nothing: the latest value is also a dot, seen alone
+    (dot,) = parse(one).iter(SVG + "circle")
+    assert (dot.get("cx"), dot.get("cy"), dot.get("data-series")) == ("115", "10", "s")
 
 
 def test_stacked_bars_by_hand() -> None:

@@ -272,6 +272,11 @@ def line_chart(
             f'stroke="{_a(colour[key])}" stroke-width="2"><title>{escape(shown[key])}: '
             f"{escape(value_format(float(series[key][-1])))}</title></polyline>"
         )
+        # the latest value as a dot, so that a series of one period is seen too
+        out.append(
+            f'<circle class="last" data-series="{_a(key)}" cx="{_n(xs[-1])}" cy="{_n(ys[-1])}" '
+            f'r="3.5" fill="{_a(colour[key])}"/>'
+        )
     out.append("</g>")
     out += _legend_named(layout, keys, shown, colour)
     out.append("</svg>")
