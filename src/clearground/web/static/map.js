@@ -13,6 +13,13 @@
   const t = (key) => T[key] || key;
 
   const map = cg.baseMap(el);
+  // district outlines (public, simplified) for orientation when no basemap is configured
+  map.createPane("districts");
+  map.getPane("districts").style.zIndex = 250;
+  fetch("/api/districts").then((r) => r.json()).then((d) => {
+    L.geoJSON(d, { pane: "districts", interactive: false,
+                   style: { color: "#7b8a93", weight: 1, fill: false } }).addTo(map);
+  }).catch(() => {});
   const extent = JSON.parse(el.dataset.extent || "null");
   // not animated: the view is final before the layers are first asked for
   if (extent) { map.fitBounds([[extent[1], extent[0]], [extent[3], extent[2]]], { animate: false }); }
