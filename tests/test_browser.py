@@ -434,3 +434,45 @@ def test_hazard_drawn_submitted_approved_mapped_and_counted(visitors: Visitors, 
     public.open("/dashboard")
     public.shot("dashboard-after")
     public.clean()
+
+
+def test_two_editors_second_save_refused_with_the_other_change_then_applied(
+    visitors: Visitors, site: Site
+) -> None:
+    """Two people open the same hazard; the second save is refused showing the first one's
+    change, nothing typed is lost, and saving again applies it on top; the diff shows both."""
+    url = f"/records/hazards/{site.ids['H2']}"
+    first = signed_in(visitors, "im_officer", f"{url}/edit")
+    second = signed_in(visitors, "admin", f"{url}/edit")  # both opened version 1
+    first.page.fill("#f-name", "North field")
+    first.page.click("#save-draft")
+    first.page.wait_for_url(lambda u: u.endswith(url))
+    assert first.text("#record-fields [data-field=name]") == "North field"
+
+    second.page.fill("#f-expected_devices", "12")
+    second.page.click("#save-draft")
+    second.page.wait_for_selector("#form-error:not([hidden])")
+    second.shot("stale-save-refused")
+    assert second.page.get_attribute("#form-error", "data-code") == "stale_version"
+    theirs = second.text("#their-changes")
+    assert "name" in theirs and "North field" in theirs, theirs
+    assert second.page.input_value("#f-expected_devices") == "12"  # what was typed is kept
+    second.page.click("#save-draft")  # now based on version 2
+    second.page.wait_for_url(lambda u: u.endswith(url))
+    fields = {
+        "name": second.text("#record-fields [data-field=name]"),
+        "expected_devices": second.text("#record-fields [data-field=expected_devices]"),
+    }
+    assert fields == {"name": "North field", "expected_devices": "12"}
+
+    second.page.select_option("#diff-from", "1")
+    second.page.select_option("#diff-to", "3")
+    second.page.click("#diff-show")
+    second.page.wait_for_selector("#diff-table:not([hidden])")
+    changed = second.page.eval_on_selector_all(
+        "#diff-table tbody tr", "rows => rows.map(r => r.dataset.field)"
+    )
+    assert sorted(changed) == ["expected_devices", "name"]
+    second.shot("diff-1-to-3")
+    first.clean()
+    second.clean(409)  # the refused save is answered 409 on purpose

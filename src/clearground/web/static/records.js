@@ -183,6 +183,23 @@
         if (r.ok) { location.reload(); } else { showError(errorEl, r.data); }
       });
     });
+    const diffForm = document.getElementById("diff-form");
+    if (diffForm) {
+      diffForm.addEventListener("submit", async (ev) => {
+        ev.preventDefault();
+        const from = document.getElementById("diff-from").value;
+        const to = document.getElementById("diff-to").value;
+        const r = await cg.api("GET", `/api/records/${kind}/${id}/diff?from=${from}&to=${to}`);
+        if (!r.ok) { showError(errorEl, r.data); return; }
+        const table = document.getElementById("diff-table");
+        const show = (v) => (v !== null && typeof v === "object") ? (v.type || JSON.stringify(v)) : (v ?? "—");
+        table.querySelector("tbody").innerHTML = r.data.changes.map((c) =>
+          `<tr data-field="${cg.esc(c.field)}"><td>${cg.esc(c.field)}</td><td><del>${cg.esc(show(c.old))}</del></td>` +
+          `<td><ins>${cg.esc(show(c.new))}</ins></td></tr>`).join("");
+        table.hidden = r.data.changes.length === 0;
+        document.getElementById("diff-none").hidden = r.data.changes.length !== 0;
+      });
+    }
     const geomEl = document.getElementById("record-geometry");
     const mapEl = document.getElementById("record-map");
     if (geomEl && mapEl) {
