@@ -115,16 +115,8 @@ def prioritise(
     store = _open(db)
     with store.session() as session:
         when = _as_of(session, as_of)
-        hazards = pdata.hazards_frame(session, when, district)
-        places = pdata.places_frame(session)
-        accidents = pdata.accidents_frame(session, when)
-        returns = pdata.return_sites(
-            places,
-            config.returns_settlements,
-            config.returns_districts,
-            config.returns_points,
-            session,
-            source,
+        hazards, places, accidents, returns = pdata.priority_inputs(
+            session, when, district, config.returns, source
         )
     open_h = hazards[hazards["open"]].reset_index(drop=True)
     ranked = pr.prioritise(open_h, places, accidents, returns, config, when)

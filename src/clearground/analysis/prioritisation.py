@@ -117,6 +117,11 @@ class PriorityConfig:
         default_factory=lambda: dict(DEFAULT_EFFORT_PRODUCTIVITY)
     )
 
+    @property
+    def returns(self) -> tuple[tuple[str, ...], tuple[str, ...], tuple[ReturnPoint, ...]]:
+        """The planned return sites: settlements, districts, lon/lat points."""
+        return self.returns_settlements, self.returns_districts, self.returns_points
+
     @classmethod
     def from_mapping(cls, data: Any, source: str | None = None) -> PriorityConfig:
         """The configuration from a parsed weights file (see docs/examples/weights.yaml).

@@ -283,3 +283,21 @@ def return_sites(
         *({"name": p.name, "lon": p.lon, "lat": p.lat} for p in points),
     ]
     return pd.DataFrame(rows, columns=["name", "lon", "lat"])
+
+
+def priority_inputs(
+    session: Session,
+    when: dt.date,
+    district: str | None,
+    returns: tuple[Sequence[str], Sequence[str], Sequence[Any]],
+    source: str | None = None,
+) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """What prioritisation reads on ``when``: hazards (of ``district`` or all), places,
+    accidents until then, and the return sites named by ``returns`` (settlements, districts,
+    lon/lat points; see ``return_sites``)."""
+    hazards = hazards_frame(session, when, district)
+    places = places_frame(session)
+    accidents = accidents_frame(session, when)
+    settlements, districts, points = returns
+    sites = return_sites(places, settlements, districts, points, session, source)
+    return hazards, places, accidents, sites

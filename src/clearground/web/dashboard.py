@@ -316,18 +316,11 @@ def priorities_part(store: Store, f: DashboardFilters) -> dict[str, Any]:
     with store.session() as session:
         when = pdata.data_date(session) or dt.date.today()
         try:
-            hazards = pdata.hazards_frame(session, when, f.district)
+            hazards, places, accidents, returns = pdata.priority_inputs(
+                session, when, f.district, config.returns
+            )
         except BadInput as exc:
             raise _web_field(exc) from None
-        places = pdata.places_frame(session)
-        accidents = pdata.accidents_frame(session, when)
-        returns = pdata.return_sites(
-            places,
-            config.returns_settlements,
-            config.returns_districts,
-            config.returns_points,
-            session,
-        )
     open_h = hazards[hazards["open"]].reset_index(drop=True)
     ranked = pr.prioritise(open_h, places, accidents, returns, config, when)
     rows = []
