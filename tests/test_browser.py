@@ -255,6 +255,7 @@ def draw_polygon(v: Visitor, corners: list[tuple[float, float]]) -> dict[str, An
         }""",
         corners,
     )
+    page.locator("#draw-map").scroll_into_view_if_needed()
     box = page.locator("#draw-map").bounding_box()
     assert box is not None
     for i, (lon, lat) in enumerate(corners, start=1):

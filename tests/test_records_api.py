@@ -279,3 +279,31 @@ def test_an_approval_shows_in_the_public_totals_at_once(api: Any) -> None:
     assert after["remaining_m2"] == pytest.approx(before["remaining_m2"] + added, abs=0.2)
     page = client.get("/").text
     assert 'id="hazards-remaining">4<' in page
+
+
+def test_a_minefield_record_entered_as_its_form(api: Any) -> None:
+    """The record form (reference point + traverse) is entered; the perimeter is worked out."""
+    from tests.test_ogc import record_form
+
+    client, ids = api
+    h = as_(ids, "im_officer")
+    made = client.post(
+        "/api/records/records",
+        json={"values": {"local_id": "MR-WEB-1", "laid_date": "1993-06-01", "form": record_form()}},
+        headers=h,
+    )
+    assert made.status_code == 201, made.text
+    got = client.get(f"/api/records/records/{made.json()['id']}", headers=h).json()
+    # the traverse closes a 200 m x 100 m rectangle: 20,000 m², closed to within centimetres
+    assert got["area_m2"] == pytest.approx(20_000, rel=1e-3)
+    assert got["closure_error_m"] < 0.05
+    assert shape(got["geometry"]).geom_type == "Polygon"
+    page = client.get("/records/records/new", headers=h)  # the entry form takes the form too
+    assert page.status_code == 200 and 'id="f-form" rows="6" data-json="true"' in page.text
+    broken = {**record_form(), "traverse": {"from": "RP9", "legs": []}}
+    bad = client.post(
+        "/api/records/records",
+        json={"values": {"local_id": "MR-WEB-2", "form": broken}},
+        headers=h,
+    )
+    assert bad.status_code == 400 and bad.json()["error"]["record"] == "MR-WEB-2"

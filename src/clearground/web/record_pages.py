@@ -12,7 +12,7 @@ from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
-from sqlalchemy import Date, Float, Integer, Numeric, select
+from sqlalchemy import JSON, Date, Float, Integer, Numeric, select
 
 from clearground.domain.records import KINDS
 from clearground.store import tables as t
@@ -26,9 +26,7 @@ from clearground.web.pages import render
 
 router = APIRouter(include_in_schema=False)
 
-DERIVED = frozenset(
-    {"area_m2", "closure_error_m", "rows_geometry", "mines_geometry", "form", "alt_names"}
-)
+DERIVED = frozenset({"area_m2", "closure_error_m", "rows_geometry", "mines_geometry"})
 NOT_IN_FORM = api.BOOKKEEPING | DERIVED | {"id", "review_status", "rejection_reason"}
 SELECT_REFS = {t.Organisation, t.Ordnance, t.Handover}
 PAGE_KINDS = tuple(t.RECORD_TABLES)
@@ -76,6 +74,8 @@ def form_fields(session: Any, kind: str) -> list[dict[str, Any]]:
                     .scalars()
                     .all()
                 )
+        elif isinstance(column.type, JSON):
+            entry["input"] = "json"  # e.g. a minefield record's form: reference points, legs
         elif isinstance(column.type, Date):
             entry["input"] = "date"
         elif isinstance(column.type, Integer | Float | Numeric):

@@ -120,10 +120,16 @@
         const v = el.value.trim();
         if (onlyChanged && v === (el.dataset.original || "").trim()) { return; }
         if (el.name === "geometry") {
-          if (v) { values.geometry = JSON.parse(v); } else if (onlyChanged) { values.geometry = null; }
+          if (v) {
+            try { values.geometry = JSON.parse(v); } catch (e) { throw new Error(`geometry: ${e.message}`); }
+          } else if (onlyChanged) { values.geometry = null; }
           return;
         }
         if (v === "") { if (onlyChanged) { values[el.name] = null; } return; }
+        if (el.dataset.json) {
+          try { values[el.name] = JSON.parse(v); } catch (e) { throw new Error(`${el.name}: ${e.message}`); }
+          return;
+        }
         values[el.name] = el.type === "number" ? Number(v) : v;
       });
       return values;
@@ -133,7 +139,7 @@
       errorEl.hidden = true;
       let values;
       try { values = collect(Boolean(id)); } catch (e) {
-        showError(errorEl, { error: { message: "geometry: " + e.message } }); return;
+        showError(errorEl, { error: { message: e.message } }); return;
       }
       let r;
       if (!id) {
