@@ -172,12 +172,38 @@ def _serve(url: str, host: str, port: int) -> None:
     uvicorn.run(create_app(url), host=host, port=port, log_level="warning")
 
 
+THREADS_ENV = "CLEARGROUND_THREADS"
+
+
+class _ThreadLimit:
+    """ASGI middleware setting, in the server's event loop, how many threads run the
+    synchronous request handlers at once (AnyIO's default limiter; 40 unless changed)."""
+
+    def __init__(self, app: Any, threads: int) -> None:
+        self.app = app
+        self.threads = threads
+        self.done = False
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        if not self.done:
+            import anyio.to_thread
+
+            anyio.to_thread.current_default_thread_limiter().total_tokens = self.threads
+            self.done = True
+        await self.app(scope, receive, send)
+
+
 def web_app_from_env() -> Any:
-    """The web app on ``$CLEARGROUND_DB``: the factory each ``serve --workers`` process calls."""
+    """The web app on ``$CLEARGROUND_DB`` (with ``$CLEARGROUND_THREADS`` handler threads if
+    set): the factory each process of ``serve --workers/--threads`` calls."""
     from clearground.store.database import database_url
     from clearground.web.app import create_app
 
-    return create_app(database_url())
+    web = create_app(database_url())
+    threads = os.environ.get(THREADS_ENV)
+    if threads:
+        web.add_middleware(_ThreadLimit, threads=int(threads))
+    return web
 
 
 @app.command()
@@ -188,10 +214,18 @@ def serve(
     workers: Annotated[
         int, typer.Option(min=1, help="server processes (uvicorn workers); 1 serves in-process")
     ] = 1,
+    threads: Annotated[
+        int | None,
+        typer.Option(
+            min=1,
+            help="threads per process running request handlers (default 40); fewer spend less "
+            "CPU per request under load, but a slow request then holds a larger share",
+        ),
+    ] = None,
 ) -> None:
     """Serve the web app on a database."""
     store = _open(db)
-    if workers == 1:
+    if workers == 1 and threads is None:
         _serve(store.url, host, port)
         return
     import uvicorn
@@ -202,7 +236,12 @@ def serve(
         secret_key(session)  # made once here, not raced for by the workers
     store.dispose()
     os.environ["CLEARGROUND_DB"] = store.url  # read by web_app_from_env in each worker
-    err.print(f"Clearground is serving at http://{host}:{port}/ with {workers} worker processes")
+    if threads is not None:
+        os.environ[THREADS_ENV] = str(threads)
+    err.print(
+        f"Clearground is serving at http://{host}:{port}/ with {workers} worker process(es)"
+        + (f", {threads} handler threads each" if threads else "")
+    )
     uvicorn.run(
         "clearground.cli:web_app_from_env",
         factory=True,
