@@ -6,7 +6,9 @@ import hashlib
 import os
 import subprocess
 import sys
+from typing import Any
 
+import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 
@@ -138,3 +140,31 @@ def test_session_login_needs_csrf_and_the_right_password(store: Store) -> None:
     other = TestClient(create_app(store.url))
     other.cookies.set("session", "forged.value.sig")
     assert other.get("/api/me").json()["role"] == "public"
+
+
+def test_a_busy_database_does_not_refuse_a_token_read(
+    store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The last-used stamp is best effort: if writing it fails ('database is locked' under
+    concurrent SQLite writers, which cannot be made to happen quickly here), the request is
+    still answered, looked up again without the stamp."""
+    from sqlalchemy.exc import OperationalError
+
+    from clearground.store import users as u
+    from tests.test_ogc import fill
+
+    ids = fill(store)
+    real = u.user_by_token
+    calls: list[bool] = []
+
+    def busy(session: Any, token: str, *, stamp: bool = True) -> Any:
+        calls.append(stamp)
+        if stamp:
+            raise OperationalError("UPDATE api_token", {}, Exception("database is locked"))
+        return real(session, token, stamp=stamp)
+
+    monkeypatch.setattr(u, "user_by_token", busy)
+    client = TestClient(create_app(store.url))
+    r = client.get("/api/me", headers={"Authorization": f"Bearer {ids['tokens']['manager']}"})
+    assert r.status_code == 200 and r.json()["role"] == "manager"
+    assert calls == [True, False]

@@ -139,9 +139,9 @@ LAST_USED_STEP = dt.timedelta(minutes=1)
 """``last_used`` is written at most this often per token, so that reads stay reads under load."""
 
 
-def user_by_token(session: Session, token: str) -> Principal | None:
-    """The user holding ``token`` (not revoked), recording its use (to the minute); None if
-    there is none."""
+def user_by_token(session: Session, token: str, *, stamp: bool = True) -> Principal | None:
+    """The user holding ``token`` (not revoked), recording its use (to the minute, unless
+    ``stamp`` is False); None if there is none."""
     row = session.execute(
         select(t.ApiToken, t.User)
         .join(t.User, t.User.id == t.ApiToken.user_id)
@@ -151,7 +151,7 @@ def user_by_token(session: Session, token: str) -> Principal | None:
         return None
     api_token, user = row
     now = _now()
-    if api_token.last_used is None or now - api_token.last_used >= LAST_USED_STEP:
+    if stamp and (api_token.last_used is None or now - api_token.last_used >= LAST_USED_STEP):
         api_token.last_used = now
     return principal_of(user)
 

@@ -25,6 +25,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 from sqlalchemy import select
+from sqlalchemy.exc import OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.middleware.sessions import SessionMiddleware
 
@@ -150,8 +151,13 @@ def current_user(request: Request) -> Principal:
             raise ApiError(
                 401, "unauthorized", "use 'Authorization: Bearer TOKEN'", "Authorization"
             )
-        with store.session() as session:
-            who = u.user_by_token(session, token.strip())
+        try:
+            with store.session() as session:
+                who = u.user_by_token(session, token.strip())
+        except OperationalError:
+            # the last-used stamp is best effort: a busy SQLite file must not refuse a read
+            with store.session() as session:
+                who = u.user_by_token(session, token.strip(), stamp=False)
         if who is None:
             raise ApiError(401, "invalid_token", "the API token is unknown or revoked")
         return who
