@@ -307,3 +307,25 @@ def test_a_minefield_record_entered_as_its_form(api: Any) -> None:
         headers=h,
     )
     assert bad.status_code == 400 and bad.json()["error"]["record"] == "MR-WEB-2"
+
+
+def test_a_review_action_on_a_version_that_moved_on_is_stale(api: Any) -> None:
+    client, ids = api
+    made = new_hazard(client, ids, "operator", "HAZ-STALE").json()
+    url = f"/api/records/hazards/{made['id']}"
+    op = as_(ids, "operator")
+    client.post(f"{url}/submit", json={"version": 1}, headers=op)
+    # the officer looked at version 1 (a draft); it is now version 2 (submitted)
+    late = client.post(f"{url}/approve", json={"version": 1}, headers=as_(ids, "im_officer"))
+    assert late.status_code == 409
+    err = late.json()["error"]
+    assert err["code"] == "stale_version" and err["changed_by"] == "u_operator"
+    assert err["their_changes"] == [{"field": "review_status", "old": "draft", "new": "submitted"}]
+    # on the current version, approving a draft is the wrong status, not a stale one
+    draft = new_hazard(client, ids, "operator", "HAZ-DRAFT").json()
+    wrong = client.post(
+        f"/api/records/hazards/{draft['id']}/approve",
+        json={"version": 1},
+        headers=as_(ids, "im_officer"),
+    )
+    assert wrong.status_code == 409 and wrong.json()["error"]["code"] == "wrong_status"

@@ -25,6 +25,7 @@ Victims' personal data are read and written by ``admin`` and ``im_officer`` only
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from typing import Annotated, Any
 
 import shapely
@@ -491,7 +492,18 @@ class Revert(BaseModel):
     to_version: int = Field(description="the version whose content becomes current again")
 
 
-def _saved(registry: Registry, kind: str, record_id: int) -> Saved:
+def _save(
+    registry: Registry, kind: str, record_id: int, based_on: int, write: Callable[[], object]
+) -> Saved:
+    """Run ``write`` (an edit of the record based on version ``based_on``) in a savepoint:
+    if the record moved on meanwhile, nothing is left behind and the answer is 409 with the
+    other person's changes; otherwise the data version is bumped and the new state told."""
+    try:
+        with registry.session.begin_nested():
+            write()
+    except StaleVersion as exc:
+        raise _stale(registry, kind, record_id, based_on, exc) from None
+    bump(registry.session)
     row = registry.get(kind, record_id)
     return Saved(
         kind=kind, id=record_id, version=row["version"], review_status=row["review_status"]
@@ -526,13 +538,13 @@ def edit_record(
         issues = [i for i in check_record(registry, kind, merged) if i.severity == "error"]
         if issues:
             raise _issues_error(issues)
-        try:
-            with session.begin_nested():  # a refused save leaves nothing behind
-                registry.edit(kind, record_id, body.version, changes, note=body.note)
-        except StaleVersion as exc:
-            raise _stale(registry, kind, record_id, body.version, exc) from None
-        bump(session)
-        return _saved(registry, kind, record_id)
+        return _save(
+            registry,
+            kind,
+            record_id,
+            body.version,
+            lambda: registry.edit(kind, record_id, body.version, changes, note=body.note),
+        )
 
 
 def _transition(
@@ -550,19 +562,9 @@ def _transition(
             check_may_edit(who, session, kind, current)
         else:
             check_may_review(who, kind)
-        if current["version"] != body.version:
-            registry = Registry(session, user=who.name)
-            raise _stale(
-                registry,
-                kind,
-                record_id,
-                body.version,
-                StaleVersion(
-                    f"{kind} {current['local_id']} was changed by {current['updated_by']} "
-                    f"(version {current['version']}) after you opened version {body.version}"
-                ),
-            )
-        if current["review_status"] not in allowed_from:
+        # a stale request is refused by the registry (409 stale_version) before the status
+        # it saw is judged; only a current one can be the wrong status
+        if current["version"] == body.version and current["review_status"] not in allowed_from:
             raise ApiError(
                 409,
                 "wrong_status",
@@ -571,13 +573,13 @@ def _transition(
                 "review_status",
             )
         registry = Registry(session, user=who.name)
-        try:
-            with session.begin_nested():  # a refused save leaves nothing behind
-                registry.set_review_status(kind, record_id, body.version, status, body.reason)
-        except StaleVersion as exc:
-            raise _stale(registry, kind, record_id, body.version, exc) from None
-        bump(session)
-        return _saved(registry, kind, record_id)
+        return _save(
+            registry,
+            kind,
+            record_id,
+            body.version,
+            lambda: registry.set_review_status(kind, record_id, body.version, status, body.reason),
+        )
 
 
 @router.post("/records/{kind}/{record_id}/submit", dependencies=[Writer])
@@ -617,13 +619,13 @@ def revert_record(
             raise _deny(who, "revert records")
         registry = Registry(session, user=who.name)
         _version_data(registry, kind, record_id, body.to_version)
-        try:
-            with session.begin_nested():  # a refused save leaves nothing behind
-                registry.revert(kind, record_id, body.version, body.to_version)
-        except StaleVersion as exc:
-            raise _stale(registry, kind, record_id, body.version, exc) from None
-        bump(session)
-        return _saved(registry, kind, record_id)
+        return _save(
+            registry,
+            kind,
+            record_id,
+            body.version,
+            lambda: registry.revert(kind, record_id, body.version, body.to_version),
+        )
 
 
 @router.get("/records/{kind}/{record_id}/history")
