@@ -8,6 +8,7 @@ by the intake layer exactly as an import row is.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from fastapi import APIRouter, Request
@@ -131,12 +132,17 @@ def records_page(
     )
 
 
-def _may_write(who: Principal, kind: str) -> bool:
+def _passes(check: Callable[..., None], *args: Any) -> bool:
+    """Whether one of the API's permission checks lets the request through."""
     try:
-        api.check_may_write(who, kind)
+        check(*args)
     except ApiError:
         return False
     return True
+
+
+def _may_write(who: Principal, kind: str) -> bool:
+    return _passes(api.check_may_write, who, kind)
 
 
 @router.get("/records/{kind}/new", response_class=HTMLResponse)
@@ -170,19 +176,11 @@ def record_page(request: Request, kind: str, record_id: int, who: CurrentUser) -
     if gate:
         return gate
     with _store(request).session() as session:
-        row = api._load(session, who, kind, record_id)
+        row = api.load_readable(session, who, kind, record_id)
         history = api.history_json(Registry(session), kind, record_id)
         values = form_values(session, kind, row)
-        may_edit = True
-        try:
-            api.check_may_edit(who, session, kind, row)
-        except ApiError:
-            may_edit = False
-    may_review = True
-    try:
-        api.check_may_review(who, kind)
-    except ApiError:
-        may_review = False
+        may_edit = _passes(api.check_may_edit, who, session, kind, row)
+    may_review = _passes(api.check_may_review, who, kind)
     geometry = values.pop("geometry", None)
     shown = {
         k: v
@@ -215,7 +213,7 @@ def edit_record_page(request: Request, kind: str, record_id: int, who: CurrentUs
     if gate:
         return gate
     with _store(request).session() as session:
-        row = api._load(session, who, kind, record_id)
+        row = api.load_readable(session, who, kind, record_id)
         try:
             api.check_may_edit(who, session, kind, row)
         except ApiError as exc:  # another organisation's, or locked in review

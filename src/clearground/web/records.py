@@ -296,7 +296,7 @@ def _store(request: Request) -> Store:
     return store
 
 
-def _load(session: Session, who: Principal, kind: str, record_id: int) -> dict[str, Any]:
+def load_readable(session: Session, who: Principal, kind: str, record_id: int) -> dict[str, Any]:
     """The current record if ``who`` may read it (404 otherwise, so ids cannot be probed)."""
     table = check_kind(kind)
     if not may_read_kind(who, kind):
@@ -400,7 +400,7 @@ def get_record(
 ) -> dict[str, Any]:
     """One record, current version, with its geometry as GeoJSON."""
     with _store(request).session() as session:
-        return record_json(kind, _load(session, who, kind, record_id))
+        return record_json(kind, load_readable(session, who, kind, record_id))
 
 
 class NewRecord(BaseModel):
@@ -516,7 +516,7 @@ def edit_record(
 ) -> Saved:
     """Save changes as a new version. 409 ``stale_version`` if someone saved in between."""
     with _store(request).session() as session:
-        current = _load(session, who, kind, record_id)
+        current = load_readable(session, who, kind, record_id)
         check_may_edit(who, session, kind, current)
         changes = parse_values(kind, dict(body.values))
         for name in ("review_status", "rejection_reason", *BOOKKEEPING):
@@ -557,7 +557,7 @@ def _transition(
     allowed_from: tuple[str, ...],
 ) -> Saved:
     with _store(request).session() as session:
-        current = _load(session, who, kind, record_id)
+        current = load_readable(session, who, kind, record_id)
         if status == "submitted":
             check_may_edit(who, session, kind, current)
         else:
@@ -614,7 +614,7 @@ def revert_record(
 ) -> Saved:
     """Make an earlier version's content current again, as a new version (reviewers only)."""
     with _store(request).session() as session:
-        _load(session, who, kind, record_id)
+        load_readable(session, who, kind, record_id)
         if who.role not in REVIEWERS:
             raise _deny(who, "revert records")
         registry = Registry(session, user=who.name)
@@ -634,7 +634,7 @@ def record_history(
 ) -> list[dict[str, Any]]:
     """Every version, oldest first: who, when, why, review status, changes field by field."""
     with _store(request).session() as session:
-        _load(session, who, kind, record_id)
+        load_readable(session, who, kind, record_id)
         return history_json(Registry(session), kind, record_id)
 
 
@@ -649,7 +649,7 @@ def record_diff(
 ) -> dict[str, Any]:
     """The changes, field by field, from one version to another (default: to the current)."""
     with _store(request).session() as session:
-        current = _load(session, who, kind, record_id)
+        current = load_readable(session, who, kind, record_id)
         registry = Registry(session)
         target = to_version or current["version"]
         old = _version_data(registry, kind, record_id, from_version)
