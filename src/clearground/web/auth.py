@@ -141,9 +141,15 @@ def install_auth(app: FastAPI, store: Store) -> None:
     app.include_router(router)
 
 
+def store_of(request: Request) -> Store:
+    """The database of the app serving ``request`` (set by ``install_auth``)."""
+    store: Store = request.app.state.store
+    return store
+
+
 def current_user(request: Request) -> Principal:
     """The user making the request (FastAPI dependency); anonymous is ``public``."""
-    store: Store = request.app.state.store
+    store = store_of(request)
     header = request.headers.get("authorization")
     if header:
         scheme, _, token = header.partition(" ")
@@ -235,7 +241,7 @@ def login_form(request: Request) -> dict[str, str]:
 @router.post("/login", dependencies=[Depends(check_csrf)])
 def login(request: Request, body: Login) -> dict[str, Any]:
     """Sign in with name and password: sets the session cookie."""
-    store: Store = request.app.state.store
+    store = store_of(request)
     with store.session() as session:
         who = u.user_by_password(session, body.name, body.password)
     if who is None:
@@ -262,7 +268,7 @@ def me(who: CurrentUser) -> dict[str, Any]:
 @router.get("/api/users", dependencies=[Depends(require("admin"))])
 def list_users(request: Request) -> list[dict[str, Any]]:
     """Users and roles (admin only)."""
-    store: Store = request.app.state.store
+    store = store_of(request)
     with store.session() as session:
         rows = session.execute(
             select(t.User.name, t.User.role, t.User.organisation_id).order_by(t.User.name)

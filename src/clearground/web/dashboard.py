@@ -62,7 +62,7 @@ from clearground.store import tables as t
 from clearground.store.database import Store
 from clearground.store.users import Principal
 from clearground.web import charts, pages
-from clearground.web.auth import READERS, ApiError, CurrentUser
+from clearground.web.auth import READERS, ApiError, CurrentUser, store_of
 from clearground.web.i18n import language_of, translator
 
 CACHE_SECONDS = 30.0
@@ -698,7 +698,7 @@ def dashboard_json(
     only for admin, im_officer, operator and manager. Areas in m² (``_m2``) or ha (``_ha``),
     dates as YYYY-MM-DD, shares from 0 to 1."""
     f = parse_filters(since, district, organisation)
-    store: Store = request.app.state.store
+    store = store_of(request)
     return JSONResponse(dashboard_doc(store, cache_of(request.app), f, who))
 
 
@@ -771,7 +771,7 @@ def dashboard_page(
     organisation: OrganisationQuery = None,
 ) -> HTMLResponse:
     """The dashboard page (figures as ``/api/dashboard``, charts as inline SVG)."""
-    store: Store = request.app.state.store
+    store = store_of(request)
     cache = cache_of(request.app)
     _ = translator(language_of(request))
     choices = cache.get(("choices",), lambda: choices_part(store), lambda: data_fingerprint(store))

@@ -63,7 +63,7 @@ from clearground.store.database import Store
 from clearground.store.spatial import BBox, bbox_clause
 from clearground.store.users import Principal
 from clearground.web import ogc
-from clearground.web.auth import ApiError, CurrentUser
+from clearground.web.auth import ApiError, CurrentUser, store_of
 from clearground.web.pages import render
 
 MAX_FEATURES = 1000
@@ -816,7 +816,7 @@ def map_layer(
     z = zoom if zoom is not None else zoom_for(area)
     if date_from is not None and until is not None and date_from > until:
         raise ApiError(400, "bad_request", "'until' is before 'from'", "until")
-    store: Store = request.app.state.store
+    store = store_of(request)
     index = indexes_of(request.app).get(store, spec)
     with store.session() as session:
         filters = MapFilters(
@@ -988,7 +988,7 @@ MAP_TEXT_KEYS = (
 @router.get("/map", response_class=HTMLResponse, include_in_schema=False)
 def map_page(request: Request, who: CurrentUser) -> HTMLResponse:
     """The map page: layers, filters, popups with each record and its history."""
-    store: Store = request.app.state.store
+    store = store_of(request)
     with store.session() as session:
         context = _page_context(session, who)
     return render(request, "map.html", context, who)

@@ -45,10 +45,9 @@ from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import Session
 
 from clearground.store import tables as t
-from clearground.store.database import Store
 from clearground.store.spatial import BBox, bbox_clause, check_bbox
 from clearground.store.users import Principal
-from clearground.web.auth import READERS, ApiError, CurrentUser
+from clearground.web.auth import READERS, ApiError, CurrentUser, store_of
 
 GEOJSON = "application/geo+json"
 CRS84 = "http://www.opengis.net/def/crs/OGC/1.3/CRS84"
@@ -501,11 +500,6 @@ def get_item(session: Session, col: Collection, who: Principal, fid: int) -> dic
 router = APIRouter(prefix="/ogc", tags=["OGC API Features"])
 
 
-def _store(request: Request) -> Store:
-    store: Store = request.app.state.store
-    return store
-
-
 def _base(request: Request) -> str:
     return str(request.base_url).rstrip("/") + "/ogc"
 
@@ -572,7 +566,7 @@ def conformance() -> dict[str, Any]:
 def collections(request: Request) -> dict[str, Any]:
     """The feature collections."""
     base = _base(request)
-    with _store(request).session() as session:
+    with store_of(request).session() as session:
         cols = [_describe(request, c, session) for c in COLLECTIONS.values()]
     return {
         "collections": cols,
@@ -584,7 +578,7 @@ def collections(request: Request) -> dict[str, Any]:
 def collection(request: Request, collection_id: str) -> dict[str, Any]:
     """One feature collection."""
     col = _collection(collection_id)
-    with _store(request).session() as session:
+    with store_of(request).session() as session:
         return _describe(request, col, session)
 
 
@@ -603,7 +597,7 @@ def items(
     limit = min(limit, MAX_LIMIT)
     box_ = parse_bbox(bbox)
     interval = parse_datetime(datetime)
-    with _store(request).session() as session:
+    with store_of(request).session() as session:
         rows, matched, names, exact = _page_rows(
             session, col, who, bbox=box_, interval=interval, limit=limit, offset=offset
         )
@@ -641,7 +635,7 @@ def item(
     col = _collection(collection_id)
     feature = None
     if -MAX_ID <= feature_id <= MAX_ID:  # beyond, the database cannot even compare it
-        with _store(request).session() as session:
+        with store_of(request).session() as session:
             feature = get_item(session, col, who, feature_id)
     if feature is None:
         raise ApiError(404, "not_found", f"no feature {feature_id} in {col.id}", "featureId")

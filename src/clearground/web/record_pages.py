@@ -17,12 +17,11 @@ from sqlalchemy import JSON, Date, Float, Integer, Numeric, select
 
 from clearground.domain.records import KINDS
 from clearground.store import tables as t
-from clearground.store.database import Store
 from clearground.store.repository import REFERENCES, Registry, columns_of
 from clearground.store.types import GeometryType
 from clearground.store.users import Principal
 from clearground.web import records as api
-from clearground.web.auth import ApiError, CurrentUser
+from clearground.web.auth import ApiError, CurrentUser, store_of
 from clearground.web.pages import render
 
 router = APIRouter(include_in_schema=False)
@@ -31,11 +30,6 @@ DERIVED = frozenset({"area_m2", "closure_error_m", "rows_geometry", "mines_geome
 NOT_IN_FORM = api.BOOKKEEPING | DERIVED | {"id", "review_status", "rejection_reason"}
 SELECT_REFS = {t.Organisation, t.Ordnance, t.Handover}
 PAGE_KINDS = tuple(t.RECORD_TABLES)
-
-
-def _store(request: Request) -> Store:
-    store: Store = request.app.state.store
-    return store
 
 
 def _gate(request: Request, who: Principal, allowed: bool) -> Response | None:
@@ -152,7 +146,7 @@ def new_record_page(request: Request, kind: str, who: CurrentUser) -> Response:
     gate = _gate(request, who, _may_write(who, kind))
     if gate:
         return gate
-    with _store(request).session() as session:
+    with store_of(request).session() as session:
         fields = form_fields(session, kind)
     return render(
         request,
@@ -175,7 +169,7 @@ def record_page(request: Request, kind: str, record_id: int, who: CurrentUser) -
     gate = _gate(request, who, api.may_read_kind(who, kind))
     if gate:
         return gate
-    with _store(request).session() as session:
+    with store_of(request).session() as session:
         row = api.load_readable(session, who, kind, record_id)
         history = api.history_json(Registry(session), kind, record_id)
         values = form_values(session, kind, row)
@@ -212,7 +206,7 @@ def edit_record_page(request: Request, kind: str, record_id: int, who: CurrentUs
     gate = _gate(request, who, _may_write(who, kind))
     if gate:
         return gate
-    with _store(request).session() as session:
+    with store_of(request).session() as session:
         row = api.load_readable(session, who, kind, record_id)
         try:
             api.check_may_edit(who, session, kind, row)

@@ -39,11 +39,10 @@ from sqlalchemy.orm import Session
 from clearground.domain.errors import BadInput, StaleVersion
 from clearground.intake.entry import check_record
 from clearground.store import tables as t
-from clearground.store.database import Store
 from clearground.store.repository import Registry, columns_of, table_of, to_json_value
 from clearground.store.types import GeometryType
 from clearground.store.users import Principal
-from clearground.web.auth import ApiError, CurrentUser, check_write
+from clearground.web.auth import ApiError, CurrentUser, check_write, store_of
 from clearground.web.cache import bump
 
 REVIEWERS = frozenset({"admin", "im_officer"})
@@ -291,11 +290,6 @@ RecordId = Annotated[int, Path(ge=1, le=MAX_INT, description="the record's id")]
 Writer = Depends(check_write)
 
 
-def _store(request: Request) -> Store:
-    store: Store = request.app.state.store
-    return store
-
-
 def load_readable(session: Session, who: Principal, kind: str, record_id: int) -> dict[str, Any]:
     """The current record if ``who`` may read it (404 otherwise, so ids cannot be probed)."""
     table = check_kind(kind)
@@ -381,7 +375,7 @@ def list_records(
         if c in cols
     ]
     fields = ["id", "local_id", "version", "review_status", "updated_by", "updated_at", *shown]
-    with _store(request).session() as session:
+    with store_of(request).session() as session:
         total = session.execute(select(func.count()).select_from(table).where(*where)).scalar_one()
         rows = session.execute(
             select(*(getattr(table, c) for c in fields))
@@ -399,7 +393,7 @@ def get_record(
     request: Request, kind: str, record_id: RecordId, who: CurrentUser
 ) -> dict[str, Any]:
     """One record, current version, with its geometry as GeoJSON."""
-    with _store(request).session() as session:
+    with store_of(request).session() as session:
         return record_json(kind, load_readable(session, who, kind, record_id))
 
 
@@ -438,7 +432,7 @@ def create_record(
             )
         values[ORG_OWNED[kind]] = who.organisation_id
     status = "submitted" if body.submit else "draft"
-    with _store(request).session() as session:
+    with store_of(request).session() as session:
         registry = Registry(session, user=who.name)
         issues = check_record(registry, kind, values)
         errors = [i for i in issues if i.severity == "error"]
@@ -515,7 +509,7 @@ def edit_record(
     request: Request, kind: str, record_id: RecordId, body: Edit, who: CurrentUser
 ) -> Saved:
     """Save changes as a new version. 409 ``stale_version`` if someone saved in between."""
-    with _store(request).session() as session:
+    with store_of(request).session() as session:
         current = load_readable(session, who, kind, record_id)
         check_may_edit(who, session, kind, current)
         changes = parse_values(kind, dict(body.values))
@@ -556,7 +550,7 @@ def _transition(
     status: str,
     allowed_from: tuple[str, ...],
 ) -> Saved:
-    with _store(request).session() as session:
+    with store_of(request).session() as session:
         current = load_readable(session, who, kind, record_id)
         if status == "submitted":
             check_may_edit(who, session, kind, current)
@@ -613,7 +607,7 @@ def revert_record(
     request: Request, kind: str, record_id: RecordId, body: Revert, who: CurrentUser
 ) -> Saved:
     """Make an earlier version's content current again, as a new version (reviewers only)."""
-    with _store(request).session() as session:
+    with store_of(request).session() as session:
         load_readable(session, who, kind, record_id)
         if who.role not in REVIEWERS:
             raise _deny(who, "revert records")
@@ -633,7 +627,7 @@ def record_history(
     request: Request, kind: str, record_id: RecordId, who: CurrentUser
 ) -> list[dict[str, Any]]:
     """Every version, oldest first: who, when, why, review status, changes field by field."""
-    with _store(request).session() as session:
+    with store_of(request).session() as session:
         load_readable(session, who, kind, record_id)
         return history_json(Registry(session), kind, record_id)
 
@@ -648,7 +642,7 @@ def record_diff(
     to_version: Annotated[int | None, Query(alias="to", ge=1)] = None,
 ) -> dict[str, Any]:
     """The changes, field by field, from one version to another (default: to the current)."""
-    with _store(request).session() as session:
+    with store_of(request).session() as session:
         current = load_readable(session, who, kind, record_id)
         registry = Registry(session)
         target = to_version or current["version"]
@@ -690,7 +684,7 @@ def review_queue(
     if who.anonymous or who.role not in ("admin", "im_officer", "manager", "operator"):
         raise _deny(who, "see the review queue")
     out: list[dict[str, Any]] = []
-    with _store(request).session() as session:
+    with store_of(request).session() as session:
         for kind in REVIEW_KINDS:
             if not may_read_kind(who, kind):
                 continue

@@ -23,11 +23,10 @@ from clearground.domain.errors import BadInput
 from clearground.intake.importer import import_file
 from clearground.store import queries as q
 from clearground.store import tables as t
-from clearground.store.database import Store
 from clearground.store.export import FORMATS, write_export
 from clearground.store.repository import Registry
 from clearground.store.users import Principal
-from clearground.web.auth import ApiError, CurrentUser, check_write
+from clearground.web.auth import ApiError, CurrentUser, check_write, store_of
 from clearground.web.cache import bump
 from clearground.web.records import (
     OPERATOR_WRITES,
@@ -50,15 +49,10 @@ MAX_UPLOAD_BYTES = 512 * 1024 * 1024
 router = APIRouter(prefix="/api", tags=["files"])
 
 
-def _store(request: Request) -> Store:
-    store: Store = request.app.state.store
-    return store
-
-
 def _organisation_name(request: Request, who: Principal) -> str | None:
     if who.organisation_id is None:
         return None
-    with _store(request).session() as session:
+    with store_of(request).session() as session:
         name: str | None = session.execute(
             select(t.Organisation.name).where(t.Organisation.id == who.organisation_id)
         ).scalar_one_or_none()
@@ -94,7 +88,7 @@ def export(
             raise ApiError(403, "forbidden", "operators export their own organisation's records")
         organisation = own
     f = q.Filters(date_from, until, district, organisation, approved_only=False)
-    with _store(request).session() as session:
+    with store_of(request).session() as session:
         frame = q.export_frame(session, kind, f)
     folder = Path(tempfile.mkdtemp(prefix="clearground-export-"))
     path = folder / f"{kind}.{format}"
@@ -182,7 +176,7 @@ async def import_upload(
         plan = await _save(mapping, folder, "mapping.yaml") if mapping is not None else None
         try:
             report = import_file(
-                _store(request),
+                store_of(request),
                 kind,
                 path,
                 mapping=plan,
@@ -197,7 +191,7 @@ async def import_upload(
                 exc.source = path.name
             raise
         if report.written:
-            with _store(request).session() as session:
+            with store_of(request).session() as session:
                 bump(session)
         body = report.to_dict()
         body["source"] = path.name
