@@ -25,14 +25,14 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 from sqlalchemy import select
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import DBAPIError, OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.middleware.sessions import SessionMiddleware
 
 from clearground.domain.errors import BadInput, ClearGroundError
 from clearground.store import tables as t
 from clearground.store import users as u
-from clearground.store.database import Store
+from clearground.store.database import RETRY_AFTER_S, Store, is_busy
 from clearground.store.users import ANONYMOUS, ROLES, Principal
 
 READERS = frozenset({"admin", "im_officer", "operator", "manager"})
@@ -116,6 +116,18 @@ def install_error_handlers(app: FastAPI) -> None:
         return _json_error(
             400, "bad_request", str(first.get("msg", "invalid request")), ".".join(loc) or None
         )
+
+    @app.exception_handler(DBAPIError)
+    def _database(_: Request, exc: DBAPIError) -> JSONResponse:
+        if not is_busy(exc):
+            raise exc  # a bug: answered by _unexpected below, and logged
+        answer = _json_error(
+            503,
+            "database_busy",
+            "the database is busy with other changes; try again in a moment",
+        )
+        answer.headers["Retry-After"] = str(RETRY_AFTER_S)
+        return answer
 
     @app.exception_handler(Exception)
     def _unexpected(_: Request, exc: Exception) -> JSONResponse:

@@ -432,7 +432,7 @@ def create_record(
             )
         values[ORG_OWNED[kind]] = who.organisation_id
     status = "submitted" if body.submit else "draft"
-    with store_of(request).session() as session:
+    with store_of(request).session(write=True) as session:
         registry = Registry(session, user=who.name)
         issues = check_record(registry, kind, values)
         errors = [i for i in issues if i.severity == "error"]
@@ -509,7 +509,7 @@ def edit_record(
     request: Request, kind: str, record_id: RecordId, body: Edit, who: CurrentUser
 ) -> Saved:
     """Save changes as a new version. 409 ``stale_version`` if someone saved in between."""
-    with store_of(request).session() as session:
+    with store_of(request).session(write=True) as session:
         current = load_readable(session, who, kind, record_id)
         check_may_edit(who, session, kind, current)
         changes = parse_values(kind, dict(body.values))
@@ -550,7 +550,7 @@ def _transition(
     status: str,
     allowed_from: tuple[str, ...],
 ) -> Saved:
-    with store_of(request).session() as session:
+    with store_of(request).session(write=True) as session:
         current = load_readable(session, who, kind, record_id)
         if status == "submitted":
             check_may_edit(who, session, kind, current)
@@ -607,7 +607,7 @@ def revert_record(
     request: Request, kind: str, record_id: RecordId, body: Revert, who: CurrentUser
 ) -> Saved:
     """Make an earlier version's content current again, as a new version (reviewers only)."""
-    with store_of(request).session() as session:
+    with store_of(request).session(write=True) as session:
         load_readable(session, who, kind, record_id)
         if who.role not in REVIEWERS:
             raise _deny(who, "revert records")

@@ -191,7 +191,7 @@ async def import_upload(
                 exc.source = path.name
             raise
         if report.written:
-            with store_of(request).session() as session:
+            with store_of(request).session(write=True) as session:
                 bump(session)
         body = report.to_dict()
         body["source"] = path.name
