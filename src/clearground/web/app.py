@@ -14,6 +14,11 @@ from typing import Any
 import pandas as pd
 import shapely
 from fastapi import Depends, FastAPI, Request
+from fastapi.openapi.docs import (
+    get_redoc_html,
+    get_swagger_ui_html,
+    get_swagger_ui_oauth2_redirect_html,
+)
 from fastapi.responses import HTMLResponse, JSONResponse
 from fastapi.staticfiles import StaticFiles
 from sqlalchemy import func, select
@@ -28,6 +33,26 @@ from clearground.web.cache import Cache
 
 WEB = resources.files("clearground") / "web"
 CACHE_SECONDS = 30.0
+VENDOR = "/static/vendor"
+"""Swagger UI (Apache-2.0) and ReDoc (MIT) are served from here, not from a CDN, so the API
+pages work on an offline network (``static/vendor/swagger-ui``, ``static/vendor/redoc``)."""
+DOCS_POLICY = "; ".join(
+    (
+        "default-src 'self'",
+        "script-src 'self' 'unsafe-inline'",  # the pages' own start-up scripts
+        "style-src 'self' 'unsafe-inline'",
+        "img-src 'self' data:",  # ReDoc's sidebar would fetch its maker's logo from a CDN
+        "font-src 'self' data:",
+        "worker-src 'self' blob:",
+        "connect-src 'self'",
+    )
+)
+"""Content-Security-Policy of ``/docs`` and ``/redoc``: nothing is loaded from another host."""
+
+
+def _local_only(page: HTMLResponse) -> HTMLResponse:
+    page.headers["Content-Security-Policy"] = DOCS_POLICY
+    return page
 
 
 class Figures:
@@ -107,13 +132,46 @@ def create_app(db_url: str) -> FastAPI:
         version="0.1.0",
         description="Information management for mine action.",
         dependencies=[Depends(reject_nul)],
+        docs_url=None,  # served below with the vendored assets
+        redoc_url=None,
     )
     install_auth(app, store)
     app.state.figures = figures
+    app.state.ogc_cache = ogc.AnswerCache()
     for part in (ogc, pages, records, record_pages, transfer, maps, dashboard):
         app.include_router(part.router)
     with resources.as_file(WEB / "static") as static:
         app.mount("/static", StaticFiles(directory=static), name="static")
+
+    @app.get("/docs", include_in_schema=False)
+    def swagger_ui(request: Request) -> HTMLResponse:
+        root = request.scope.get("root_path", "").rstrip("/")
+        page = get_swagger_ui_html(
+            openapi_url=root + (app.openapi_url or "/openapi.json"),
+            title=f"{app.title} - Swagger UI",
+            oauth2_redirect_url=root + "/docs/oauth2-redirect",
+            swagger_js_url=root + VENDOR + "/swagger-ui/swagger-ui-bundle.js",
+            swagger_css_url=root + VENDOR + "/swagger-ui/swagger-ui.css",
+            swagger_favicon_url=root + "/static/favicon.svg",
+            swagger_ui_parameters={"validatorUrl": None},  # no badge from an outside validator
+        )
+        return _local_only(page)
+
+    @app.get("/docs/oauth2-redirect", include_in_schema=False)
+    def swagger_ui_redirect() -> HTMLResponse:
+        return get_swagger_ui_oauth2_redirect_html()
+
+    @app.get("/redoc", include_in_schema=False)
+    def redoc(request: Request) -> HTMLResponse:
+        root = request.scope.get("root_path", "").rstrip("/")
+        page = get_redoc_html(
+            openapi_url=root + (app.openapi_url or "/openapi.json"),
+            title=f"{app.title} - ReDoc",
+            redoc_js_url=root + VENDOR + "/redoc/redoc.standalone.js",
+            redoc_favicon_url=root + "/static/favicon.svg",
+            with_google_fonts=False,
+        )
+        return _local_only(page)
 
     @app.get("/", response_class=HTMLResponse, include_in_schema=False)
     def index(request: Request, who: CurrentUser) -> HTMLResponse:

@@ -11,15 +11,25 @@ districts. What comes back depends on the role (``clearground.web.auth``):
   matched against that coarse point, so it cannot be used to probe exact positions.
 
 Victims are not a collection: their personal data never leave through this API.
+
+A collection's extent is computed from what the role may read: for donors and the public from
+approved records only, rounded outward to the same 0.1° grid. The answers that do not depend
+on who asks (the coarse ones, and the districts) are kept in a bounded cache (``AnswerCache``)
+until the data version changes (``web/cache.py``), so a repeated anonymous request costs a
+lookup rather than a query of the layer.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import json
-from collections.abc import Sequence
+import math
+import threading
+import time
+from collections import OrderedDict
+from collections.abc import Callable, Hashable, Sequence
 from dataclasses import dataclass
-from typing import Annotated, Any
+from typing import Annotated, Any, TypeVar
 
 import numpy as np
 import shapely
@@ -47,6 +57,7 @@ from sqlalchemy.orm import Session
 from clearground.store import tables as t
 from clearground.store.spatial import BBox, bbox_clause, check_bbox
 from clearground.store.users import Principal
+from clearground.web import cache
 from clearground.web.auth import READERS, ApiError, CurrentUser, store_of
 
 GEOJSON = "application/geo+json"
@@ -180,6 +191,89 @@ def coarse(geom: BaseGeometry) -> Point:
 
 def exact_for(who: Principal, col: Collection) -> bool:
     return not col.sensitive or (who.role in READERS and not who.anonymous)
+
+
+def shared_for(who: Principal, col: Collection) -> bool:
+    """Whether the role gets the answer everyone without exact access gets (coarse, approved
+    only), or one that is the same for every role (districts): such answers are cached."""
+    return not col.sensitive or not exact_for(who, col)
+
+
+T = TypeVar("T")
+CACHE_SECONDS = 30.0
+"""A cached answer is used while the data version is unchanged and for at most this long (a
+write made outside the web, by ``clearground import``, shows after that)."""
+
+
+@dataclass
+class _Answer:
+    value: Any
+    version: str
+    at: float
+    size: int
+
+
+class AnswerCache:
+    """Answers by key (collection and query parameters), valid while the data version
+    (``cache.version``, bumped by every write through the web) is the one they were computed
+    at and younger than ``ttl`` seconds. Bounded: at most ``entries`` answers and ``max_bytes``
+    of them together, the least recently used going first; an answer larger than a quarter of
+    ``max_bytes`` is not kept. ``hits`` and ``misses`` count the lookups."""
+
+    def __init__(
+        self, ttl: float = CACHE_SECONDS, entries: int = 512, max_bytes: int = 64 * 2**20
+    ) -> None:
+        self.ttl = ttl
+        self.entries = entries
+        self.max_bytes = max_bytes
+        self.hits = 0
+        self.misses = 0
+        self._items: OrderedDict[Hashable, _Answer] = OrderedDict()
+        self._bytes = 0
+        self._lock = threading.Lock()
+
+    def __len__(self) -> int:
+        return len(self._items)
+
+    def get(
+        self,
+        session: Session,
+        key: Hashable,
+        compute: Callable[[], T],
+        size: Callable[[T], int] = lambda _: 1,
+    ) -> T:
+        """The answer for ``key``, computed by ``compute`` (in ``session``) when not cached."""
+        now = cache.version(session)  # read first: a write after it makes the answer stale
+        with self._lock:
+            hit = self._items.get(key)
+            if hit is not None and hit.version == now and time.monotonic() - hit.at < self.ttl:
+                self._items.move_to_end(key)
+                self.hits += 1
+                value: T = hit.value
+                return value
+            self.misses += 1
+        fresh = compute()
+        n = size(fresh)
+        with self._lock:
+            old = self._items.pop(key, None)
+            if old is not None:
+                self._bytes -= old.size
+            if n <= self.max_bytes // 4:
+                self._items[key] = _Answer(fresh, now, time.monotonic(), n)
+                self._bytes += n
+                while len(self._items) > self.entries or self._bytes > self.max_bytes:
+                    _, gone = self._items.popitem(last=False)
+                    self._bytes -= gone.size
+        return fresh
+
+
+def answer_cache(request: Request) -> AnswerCache:
+    """The app's cache of shared OGC answers (made on first use)."""
+    state = request.app.state
+    found: AnswerCache | None = getattr(state, "ogc_cache", None)
+    if found is None:
+        found = state.ogc_cache = AnswerCache()
+    return found
 
 
 def _value(v: Any) -> Any:
@@ -516,15 +610,49 @@ def _collection(collection_id: str) -> Collection:
     return col
 
 
-def _describe(request: Request, col: Collection, session: Session) -> dict[str, Any]:
-    base = _base(request)
+def outward(bbox: Sequence[float]) -> list[float]:
+    """``bbox`` widened to the nodes of the 0.1° grid around it (min down, max up)."""
+    x0, y0, x1, y1 = (v / GRID_DEG for v in bbox)
+    # rounded to 6 places first, so that a value on a node (46.9 / 0.1 = 468.99999999999994)
+    # stays on it
+    lo = [math.floor(round(v, 6)) * GRID_DEG for v in (x0, y0)]
+    hi = [math.ceil(round(v, 6)) * GRID_DEG for v in (x1, y1)]
+    return [
+        round(max(-180.0, lo[0]), 1),
+        round(max(-90.0, lo[1]), 1),
+        round(min(180.0, hi[0]), 1),
+        round(min(90.0, hi[1]), 1),
+    ]
+
+
+def extent(session: Session, col: Collection, who: Principal) -> list[float] | None:
+    """The bounding box of the records of ``col`` that ``who`` may read: exact for roles that
+    read exact positions, else of approved records only, widened to the 0.1° grid."""
     table = col.table
-    ext_q = select(
-        func.min(table.min_x), func.min(table.min_y), func.max(table.max_x), func.max(table.max_y)
-    )
-    if col.id == "districts":
-        ext_q = ext_q.where(t.Location.kind == "district")
-    ext = session.execute(ext_q).one()
+    row = session.execute(
+        select(
+            func.min(table.min_x),
+            func.min(table.min_y),
+            func.max(table.max_x),
+            func.max(table.max_y),
+        ).where(true(), *_filters(who, col))
+    ).one()
+    if row[0] is None:
+        return None
+    bbox = [float(v) for v in row]
+    return bbox if exact_for(who, col) else outward(bbox)
+
+
+def _describe(
+    request: Request, col: Collection, session: Session, who: Principal
+) -> dict[str, Any]:
+    base = _base(request)
+    if shared_for(who, col):
+        ext = answer_cache(request).get(
+            session, ("extent", col.id), lambda: extent(session, col, who)
+        )
+    else:
+        ext = extent(session, col, who)
     doc: dict[str, Any] = {
         "id": col.id,
         "title": col.title,
@@ -535,8 +663,8 @@ def _describe(request: Request, col: Collection, session: Session) -> dict[str, 
             {"href": f"{base}/collections/{col.id}/items", "rel": "items", "type": GEOJSON},
         ],
     }
-    if ext[0] is not None:
-        doc["extent"] = {"spatial": {"bbox": [[float(v) for v in ext]], "crs": CRS84}}
+    if ext is not None:
+        doc["extent"] = {"spatial": {"bbox": [list(ext)], "crs": CRS84}}
     return doc
 
 
@@ -563,11 +691,11 @@ def conformance() -> dict[str, Any]:
 
 
 @router.get("/collections")
-def collections(request: Request) -> dict[str, Any]:
-    """The feature collections."""
+def collections(request: Request, who: CurrentUser) -> dict[str, Any]:
+    """The feature collections, with the extent of what the caller may read."""
     base = _base(request)
     with store_of(request).session() as session:
-        cols = [_describe(request, c, session) for c in COLLECTIONS.values()]
+        cols = [_describe(request, c, session, who) for c in COLLECTIONS.values()]
     return {
         "collections": cols,
         "links": [{"href": f"{base}/collections", "rel": "self", "type": "application/json"}],
@@ -575,11 +703,11 @@ def collections(request: Request) -> dict[str, Any]:
 
 
 @router.get("/collections/{collection_id}")
-def collection(request: Request, collection_id: str) -> dict[str, Any]:
-    """One feature collection."""
+def collection(request: Request, collection_id: str, who: CurrentUser) -> dict[str, Any]:
+    """One feature collection, with the extent of what the caller may read."""
     col = _collection(collection_id)
     with store_of(request).session() as session:
-        return _describe(request, col, session)
+        return _describe(request, col, session, who)
 
 
 @router.get("/collections/{collection_id}/items")
@@ -597,12 +725,23 @@ def items(
     limit = min(limit, MAX_LIMIT)
     box_ = parse_bbox(bbox)
     interval = parse_datetime(datetime)
-    with store_of(request).session() as session:
+
+    def page(session: Session) -> tuple[str, int, int]:
         rows, matched, names, exact = _page_rows(
             session, col, who, bbox=box_, interval=interval, limit=limit, offset=offset
         )
+        return _features_json(rows, names, exact), matched, len(rows)
+
+    with store_of(request).session() as session:
+        if shared_for(who, col):  # the same answer for all who get it: kept
+            key = ("items", col.id, box_, interval, limit, offset)
+            features, matched, returned = answer_cache(request).get(
+                session, key, lambda: page(session), size=lambda a: len(a[0])
+            )
+        else:
+            features, matched, returned = page(session)
     links = [{"href": str(request.url), "rel": "self", "type": GEOJSON}]
-    if offset + len(rows) < matched:
+    if offset + returned < matched:
         nxt = request.url.include_query_params(offset=offset + limit, limit=limit)
         links.append({"href": str(nxt), "rel": "next", "type": GEOJSON})
     if offset > 0:
@@ -610,17 +749,12 @@ def items(
         links.append({"href": str(prev), "rel": "prev", "type": GEOJSON})
     rest = {
         "numberMatched": matched,
-        "numberReturned": len(rows),
+        "numberReturned": returned,
         "timeStamp": dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
         "links": links,
     }
     # {"type", "features", "numberMatched", "numberReturned", "timeStamp", "links"}
-    body = (
-        '{"type":"FeatureCollection","features":'
-        + _features_json(rows, names, exact)
-        + ","
-        + _dumps(rest)[1:]
-    )
+    body = '{"type":"FeatureCollection","features":' + features + "," + _dumps(rest)[1:]
     return Response(body.encode(), media_type=GEOJSON)
 
 
@@ -762,7 +896,7 @@ def _operation_30(path: str, operation: dict[str, Any]) -> dict[str, Any]:
         responses[status] = response
     if "{" in path:
         responses["404"] = {"description": "No such collection or feature", **error}
-    if path.startswith("/ogc/collections/{collection_id}/items"):  # the ones that ask who
+    if path.startswith("/ogc/collections"):  # the ones that ask who
         responses["401"] = {"description": "Unknown or revoked API token", **error}
     op["responses"] = responses
     return op

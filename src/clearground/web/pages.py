@@ -9,6 +9,7 @@ token that the page's scripts send back in ``X-CSRF-Token``) and ``tile_url`` (t
 from __future__ import annotations
 
 import os
+import re
 import secrets
 from importlib import resources
 from typing import Any
@@ -24,6 +25,19 @@ from clearground.web.i18n import LANGUAGES, language_of, translator
 WEB = resources.files("clearground") / "web"
 with resources.as_file(WEB / "templates") as _folder:
     templates = Jinja2Templates(directory=_folder)
+
+
+_SAFE_NEXT = re.compile(r"/(?![/\\])[^\\\x00-\x1f\x7f]*")
+"""A same-site path: one "/" first (not "//" or "/\\", which browsers read as another host),
+no backslash (browsers read it as "/") and no control character (browsers drop tabs and
+newlines, so "/\t/host" would become "//host"). The same rule is in ``static/cg.js`` (``cg.safeNext``)."""
+
+
+def safe_next(value: str | None) -> str:
+    """``value`` if it is a same-site path to go to after sign-in, else ``"/"``."""
+    if value and _SAFE_NEXT.fullmatch(value):
+        return value
+    return "/"
 
 
 def csrf_token(request: Request) -> str:
@@ -64,5 +78,6 @@ router = APIRouter(include_in_schema=False)
 
 @router.get("/signin", response_class=HTMLResponse)
 def signin_page(request: Request) -> HTMLResponse:
-    """The sign-in form (it posts JSON to ``POST /login`` with the CSRF token)."""
-    return render(request, "signin.html")
+    """The sign-in form (it posts JSON to ``POST /login`` with the CSRF token), then goes to
+    ``next`` if that is a same-site path (``safe_next``), else to the first page."""
+    return render(request, "signin.html", {"next": safe_next(request.query_params.get("next"))})

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from typing import Any
+from urllib.parse import quote
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
@@ -22,7 +23,7 @@ from clearground.store.types import GeometryType
 from clearground.store.users import Principal
 from clearground.web import records as api
 from clearground.web.auth import ApiError, CurrentUser, store_of
-from clearground.web.pages import render
+from clearground.web.pages import render, safe_next
 
 router = APIRouter(include_in_schema=False)
 
@@ -37,7 +38,9 @@ def _gate(request: Request, who: Principal, allowed: bool) -> Response | None:
     if allowed:
         return None
     if who.anonymous:
-        return RedirectResponse(f"/signin?next={request.url.path}", status_code=303)
+        here = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+        back = quote(safe_next(here), safe="/")  # a same-site path only, URL-encoded
+        return RedirectResponse(f"/signin?next={back}", status_code=303)
     return render(request, "denied.html", {}, who, status_code=403)
 
 

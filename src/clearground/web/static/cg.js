@@ -18,6 +18,18 @@ window.cg = (function () {
     return String(s ?? "").replace(/[&<>"']/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;",
       '"': "&quot;", "'": "&#39;" }[c]));
   }
+  // After sign-in only a same-site path is followed: one "/" first (not "//" or "/\\", which
+  // name another host), no backslash, no control character (a tab or newline is dropped by
+  // the URL parser: "/\t/host" is "//host"), and it must resolve to this origin. Else "/".
+  // The same rule as pages.safe_next on the server.
+  function safeNext(value) {
+    const s = String(value ?? "");
+    if (!/^\/(?![\/\\])[^\\\u0000-\u001f\u007f]*$/.test(s)) { return "/"; }
+    try {
+      if (new URL(s, location.origin).origin !== location.origin) { return "/"; }
+    } catch (e) { return "/"; }
+    return s;
+  }
   function baseMap(el, opts) {
     const map = L.map(el, Object.assign({ preferCanvas: true }, opts || {})).setView([40.0, 46.9], 9);
     const tiles = document.body.dataset.tiles || el.dataset.tiles;
@@ -33,5 +45,5 @@ window.cg = (function () {
       });
     }
   });
-  return { api, esc, baseMap, csrf };
+  return { api, esc, safeNext, baseMap, csrf };
 })();

@@ -18,9 +18,11 @@
                        fillColor: colour(f.properties.cleared_ha) }),
       onEachFeature: (f, l) => {
         const p = f.properties;
-        l.bindPopup(`<b>${p.name}</b><br>Cleared: ${fmt.format(p.cleared_ha)} ha` +
-          `<br>Released: ${fmt.format(p.released_ha)} ha<br>Devices: ${fmt.format(p.devices)}` +
-          `<br>Casualties: ${fmt.format(p.casualties)}`);
+        // names come from a boundary file or an import: text, never markup (cg.esc)
+        const n = (v) => cg.esc(fmt.format(v));
+        l.bindPopup(`<b>${cg.esc(p.name)}</b><br>Cleared: ${n(p.cleared_ha)} ha` +
+          `<br>Released: ${n(p.released_ha)} ha<br>Devices: ${n(p.devices)}` +
+          `<br>Casualties: ${n(p.casualties)}`);
       },
     }).addTo(map);
     map.fitBounds(layer.getBounds());

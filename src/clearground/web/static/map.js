@@ -68,11 +68,11 @@
 
   function statusList(counts) {
     return Object.entries(counts || {}).map(([k, v]) =>
-      `${cg.esc(t("map.hazard_status." + k))}: ${num.format(v)}`).join("<br>");
+      `${cg.esc(t("map.hazard_status." + k))}: ${cg.esc(num.format(v))}`).join("<br>");
   }
 
   function clusterPopup(name, p) {
-    let html = `<b>${cg.esc(t("map.layer." + name))}</b><br>${cg.esc(t("map.count"))}: ${num.format(p.count)}`;
+    let html = `<b>${cg.esc(t("map.layer." + name))}</b><br>${cg.esc(t("map.count"))}: ${cg.esc(num.format(p.count))}`;
     if (p.status_counts) { html += "<br>" + statusList(p.status_counts); }
     html += `<p class="note">${cg.esc(t(p.position ? "map.coarse_note" : "map.cluster_zoom"))}</p>`;
     return html;
@@ -150,7 +150,7 @@
           const c = clusterColour(name, p);
           const m = L.circleMarker(latlng, { radius: r, color: c, weight: 1, fillColor: c, fillOpacity: 0.55 });
           // every layer writes its numbers on its own side: coarse nodes of layers coincide
-          m.bindTooltip(num.format(p.count), { permanent: many, direction: SIDE[name] || "top",
+          m.bindTooltip(cg.esc(num.format(p.count)), { permanent: many, direction: SIDE[name] || "top",
                                                className: "cluster-label cluster-" + name });
           return m;
         }

@@ -195,7 +195,8 @@
         ev.preventDefault();
         const from = document.getElementById("diff-from").value;
         const to = document.getElementById("diff-to").value;
-        const r = await cg.api("GET", `/api/records/${kind}/${id}/diff?from=${from}&to=${to}`);
+        const r = await cg.api("GET", `/api/records/${kind}/${id}/diff?` +
+          new URLSearchParams({ from, to }));
         if (!r.ok) { showError(errorEl, r.data); return; }
         const table = document.getElementById("diff-table");
         const show = (v) => (v !== null && typeof v === "object") ? (v.type || JSON.stringify(v)) : (v ?? "—");
