@@ -30,7 +30,8 @@ with resources.as_file(WEB / "templates") as _folder:
 _SAFE_NEXT = re.compile(r"/(?![/\\])[^\\\x00-\x1f\x7f]*")
 """A same-site path: one "/" first (not "//" or "/\\", which browsers read as another host),
 no backslash (browsers read it as "/") and no control character (browsers drop tabs and
-newlines, so "/\t/host" would become "//host"). The same rule is in ``static/cg.js`` (``cg.safeNext``)."""
+newlines, so "/\t/host" would become "//host"). The same rule is in ``static/cg.js``
+(``cg.safeNext``)."""
 
 
 def safe_next(value: str | None) -> str:
