@@ -13,6 +13,7 @@ import os
 import shutil
 import subprocess
 import sys
+import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -24,6 +25,8 @@ from clearground.store.database import Store
 from clearground.store.seed import init_database
 
 BACKEND = os.environ.get("CLEARGROUND_TEST_BACKEND", "sqlite")
+# session keys of server databases go to a throwaway folder, not the tester's ~/.config
+os.environ.setdefault("CLEARGROUND_SECRET_DIR", tempfile.mkdtemp(prefix="clearground-keys-"))
 PG_URL = os.environ.get("CLEARGROUND_TEST_PG_URL", "")
 _counter = itertools.count()
 

@@ -230,10 +230,9 @@ def serve(
         return
     import uvicorn
 
-    from clearground.store.users import secret_key
+    from clearground.store.keys import session_key
 
-    with store.session() as session:
-        secret_key(session)  # made once here, not raced for by the workers
+    session_key(store.url)  # made once here, not raced for by the workers
     store.dispose()
     os.environ["CLEARGROUND_DB"] = store.url  # read by web_app_from_env in each worker
     if threads is not None:

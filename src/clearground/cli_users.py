@@ -1,4 +1,5 @@
-"""``clearground user add|token|revoke-token|list``: users, roles and API tokens.
+"""``clearground user add|token|revoke-token|list``: users, roles and API tokens;
+``clearground rotate-key``: a new key for signing session cookies.
 
 Tokens are printed once, on stdout, at the end of the last line; only their SHA-256 is kept.
 ``user list`` prints no secret (no password hash, no token hash).
@@ -125,3 +126,20 @@ def list_(
     if not out.is_terminal:  # piped: whole names rather than a terminal's 80 columns
         out = Console(soft_wrap=True, width=200)
     out.print(table)
+
+
+@app.command("rotate-key")
+def rotate_key_command(db: DbOption = None) -> None:
+    """Replace the key that signs session cookies (kept in a 0600 file, never in the database):
+    every signed-in browser must sign in again; restart running servers. API tokens stay."""
+    from clearground.store.keys import ENV, rotate_key
+
+    store = _open(db)
+    if os.environ.get(ENV):
+        raise BadInput(
+            f"the key comes from {ENV}, which this command cannot change",
+            field=ENV,
+            fix=f"Set {ENV} to a new random value (32+ characters) and restart the server",
+        )
+    path = rotate_key(store.url)
+    err.print(f"New session key written to {path} (mode 0600). Restart running servers.")

@@ -61,6 +61,10 @@ class BadInput(ClearGroundError):
             text += f". {self.fix}"
         return text
 
+    def __reduce__(self) -> tuple[object, ...]:
+        # keyword-only fields survive pickling (an upload is read in a child process)
+        return (_rebuild, (type(self), dict(self.__dict__)))
+
     def to_dict(self) -> dict[str, object]:
         """The error as the JSON error shape used by the CLI and the API."""
         return {
@@ -71,6 +75,19 @@ class BadInput(ClearGroundError):
             "row": self.row,
             "fix": self.fix,
         }
+
+
+def _rebuild(cls: type[BadInput], state: dict[str, object]) -> BadInput:
+    exc = cls.__new__(cls)
+    exc.__dict__.update(state)
+    Exception.__init__(exc, exc.message)
+    return exc
+
+
+class TooLarge(BadInput):
+    """An input beyond a size limit (bytes, rows, vertices, memory or time to read it)."""
+
+    code = "too_large"
 
 
 class NotFound(BadInput):

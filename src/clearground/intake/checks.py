@@ -17,6 +17,7 @@ from shapely.geometry.base import BaseGeometry
 
 from clearground.domain.geometry import WGS84
 from clearground.intake.report import Issue
+from clearground.intake.safety import max_vertices
 
 MAX_EDGE_M = 25_000.0
 """Consecutive vertices further apart than this are taken as a typing or CRS error."""
@@ -50,6 +51,20 @@ def check_geometries(
         area = shapely.buffer(country, BORDER_TOLERANCE_DEG)
         shapely.prepare(area)
     suspects: list[int] | range = range(len(geoms))
+    cap = max_vertices()
+    counts = shapely.get_num_coordinates(geoms) if len(geoms) else np.zeros(0, dtype=int)
+    too_many = set(np.flatnonzero(counts > cap).tolist())
+    for i in sorted(too_many):
+        issues.append(
+            Issue(
+                int(rows[i]),
+                "geometry",
+                f"the geometry has {int(counts[i]):,} vertices, more than the {cap:,} allowed",
+                "too_many_vertices",
+                fix="Simplify the outline (e.g. QGIS Simplify, 1 m tolerance) "
+                "or ask the administrator to raise CLEARGROUND_MAX_VERTICES",
+            )
+        )
     if shape == "point" and len(geoms):
         # the common bulk case, vectorised: only rows that fail a check are looked at again
         ok = (shapely.get_type_id(geoms) == 0) & ~shapely.is_empty(geoms)
@@ -57,6 +72,8 @@ def check_geometries(
             ok &= shapely.contains(area, geoms)
         suspects = np.flatnonzero(~ok).tolist()
     for i in suspects:
+        if i in too_many:
+            continue
         geom = geoms[i]
         row = int(rows[i])
         if geom is None or geom.is_empty:

@@ -23,9 +23,9 @@ import yaml
 from shapely.geometry.base import BaseGeometry
 from sqlalchemy import JSON, Date, select
 
-from clearground.domain.errors import BadInput
+from clearground.domain.errors import BadInput, TooLarge
 from clearground.domain.records import KINDS
-from clearground.intake import checks, records
+from clearground.intake import checks, records, safety
 from clearground.intake.mapping import Mapping, load_mapping, unit_factor
 from clearground.intake.readers import Source, read_source
 from clearground.intake.report import ImportReport, Issue
@@ -76,6 +76,52 @@ def _noop(_stage: str, _done: int, _total: int) -> None:
     return None
 
 
+@dataclass
+class Input:
+    """A file as read, before the rows are checked: record forms, or a source and its mapping."""
+
+    unit: str
+    rows: int
+    issues: list[Issue]
+    original: pd.DataFrame
+    frame: pd.DataFrame | None = None  # record forms, ready for check_and_write
+    source: Source | None = None  # features or table rows, to be mapped
+    plan: Mapping | None = None
+
+
+def read_input(
+    kind: str,
+    path: Path,
+    mapping: Path | None = None,
+    crs: str | None = None,
+    limits: safety.Limits | None = None,
+) -> Input:
+    """Read ``path`` (and its mapping) as an import of ``kind``; nothing is checked against
+    the database here, so uploads run this in a limited child process (``safety``)."""
+    if kind == "records" and (path.is_dir() or path.suffix.lower() in safety.FORM_SUFFIXES):
+        if path.suffix.lower() == ".zip":
+            safety.check_content(path)
+            safety.zip_members(
+                path,
+                limits or safety.Limits.from_env(),
+                safety.FORM_PARTS | safety.SHAPEFILE_PARTS | safety.ZIPPED_VECTORS,
+            )
+        if records.is_record_form(path):
+            frame, issues, n = records.forms_frame(path)
+            if limits is not None and n > limits.rows:
+                raise TooLarge(
+                    f"the file holds {n:,} record forms, more than the {limits.rows:,} allowed",
+                    source=path.name,
+                    field="file",
+                    fix="Split the file",
+                )
+            return Input("form", n, issues, frame.copy(), frame=frame)
+    plan = load_mapping(mapping)
+    source = read_source(path, plan, crs, limits)
+    original = source.raw if source.raw is not None else source.frame.copy()
+    return Input(source.unit, len(source.frame), list(source.issues), original, None, source, plan)
+
+
 def import_file(
     store: Store,
     kind: str,
@@ -91,29 +137,36 @@ def import_file(
     user: str = "import",
     progress: Progress | None = None,
     guard: Callable[[Registry], None] | None = None,
+    limits: safety.Limits | None = None,
 ) -> ImportReport:
     """Import ``path`` as records of ``kind``; see the module docstring for the rules.
 
     ``guard``, if given, is called with the registry after the rows are written and before
     the commit; an exception it raises rolls the whole import back (the web layer uses it to
     keep operators to their own organisation's records).
+
+    ``limits`` (uploads) reads the file in a limited child process working in the file's
+    folder (which must hold nothing but the upload and its mapping) and applies the row
+    limit; see ``intake.safety``.
     """
     table_of(kind)  # refuses an unknown kind
     say = progress or _noop
-    if kind == "records" and records.is_record_form(path):
-        frame, issues, n = records.forms_frame(path)
-        report = ImportReport(str(path), kind, "form", rows=n, dry_run=dry_run, issues=issues)
-        original = frame.copy()
+    if limits is None:
+        got = read_input(kind, path, mapping, crs)
     else:
-        plan = load_mapping(mapping)
-        source = read_source(path, plan, crs)
-        report = ImportReport(str(path), kind, source.unit, rows=len(source.frame), dry_run=dry_run)
-        report.issues.extend(source.issues)
-        original = source.raw if source.raw is not None else source.frame.copy()
-        frame = _apply_mapping(source, plan, kind, report)
+        args = (kind, path, mapping, crs, limits)
+        got = safety.run_limited(f"{__name__}:read_input", args, path.parent, limits)
+    report = ImportReport(str(path), kind, got.unit, rows=got.rows, dry_run=dry_run)
+    report.issues.extend(got.issues)
+    original = got.original
+    if got.source is not None and got.plan is not None:
+        frame = _apply_mapping(got.source, got.plan, kind, report)
+    else:
+        assert got.frame is not None
+        frame = got.frame
     refused = False
     try:
-        with store.session() as session:
+        with store.session(write=True) as session:
             registry = Registry(session, user=user)
             if not check_and_write(
                 registry,

@@ -1,13 +1,16 @@
 """Reading a source file into a data frame of rows with lon/lat geometries.
 
 Formats: GeoPackage, GeoJSON, Shapefile (also zipped), KML, FlatGeobuf (through GDAL), CSV and
-XLSX (coordinates from lat/lon columns, a WKT column or an MGRS column). Every row keeps its
+XLSX (coordinates from lat/lon columns, a WKT column or an MGRS column). Files are checked by
+``intake.safety`` first (allowed formats only, content matching the name, zips unpacked by us
+within limits). Every row keeps its
 number in the source (``_row``): the line for CSV and XLSX (the header is line 1), the
 feature number for vector files.
 """
 
 from __future__ import annotations
 
+import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -18,23 +21,11 @@ import pyogrio
 import shapely
 from pyproj import CRS, Transformer
 
-from clearground.domain.errors import BadInput
+from clearground.domain.errors import BadInput, TooLarge
+from clearground.intake import safety
 from clearground.intake.mapping import Mapping
 from clearground.intake.report import Issue
 
-TABLE_SUFFIXES = {".csv", ".txt", ".tsv", ".xlsx", ".xlsm"}
-VECTOR_SUFFIXES = {
-    ".gpkg",
-    ".geojson",
-    ".json",
-    ".shp",
-    ".zip",
-    ".kml",
-    ".kmz",
-    ".fgb",
-    ".gml",
-    ".sqlite",
-}
 LAT_NAMES = ("lat", "latitude", "y", "enlik", "широта")
 LON_NAMES = ("lon", "lng", "long", "longitude", "x", "uzunluq", "долгота")
 
@@ -49,30 +40,61 @@ class Source:
     raw: pd.DataFrame | None = None  # the rows as they came (with ``_row``), for reject files
 
 
-def read_source(path: Path, mapping: Mapping, crs: str | None = None) -> Source:
-    """Read ``path`` into rows; refuses unreadable files and wrong or missing CRSs."""
+def read_source(
+    path: Path, mapping: Mapping, crs: str | None = None, limits: safety.Limits | None = None
+) -> Source:
+    """Read ``path`` into rows; refuses unreadable, disallowed or disguised files and wrong or
+    missing CRSs. With ``limits`` (uploads), more rows than ``limits.rows`` are refused."""
     if not path.exists():
         raise BadInput("the file does not exist", source=str(path), fix="Check the path")
-    suffix = path.suffix.lower()
+    suffix = safety.check_name(path, safety.TABLE_SUFFIXES | safety.VECTOR_SUFFIXES)
+    safety.check_content(path, suffix)
     declared = crs or mapping.crs
-    if suffix in TABLE_SUFFIXES:
-        return _read_table(path, mapping, declared)
-    if suffix in VECTOR_SUFFIXES:
-        return _read_vector(path, mapping, declared)
-    raise BadInput(
-        f"cannot import '{suffix}' files",
-        source=str(path),
-        fix="Use GeoPackage, GeoJSON, Shapefile (or .zip), KML, FlatGeobuf, CSV or XLSX",
-    )
+    bounds = limits or safety.Limits.from_env()
+    if suffix in safety.TABLE_SUFFIXES:
+        if suffix in (".xlsx", ".xlsm"):
+            safety.check_xlsx(path, bounds)
+        source = _read_table(path, mapping, declared)
+    elif suffix in (".zip", ".kmz"):
+        with tempfile.TemporaryDirectory(prefix="unpacked-", dir=path.parent) as tmp:
+            unpack = safety.vector_in_zip if suffix == ".zip" else safety.kml_in_kmz
+            target = unpack(path, Path(tmp), bounds)
+            source = _read_vector(target, mapping, declared, limits, shown=path)
+    else:
+        source = _read_vector(path, mapping, declared, limits)
+    if limits is not None:
+        _check_rows(path, len(source.frame), limits)
+    return source
 
 
-def _read_vector(path: Path, mapping: Mapping, declared: str | None) -> Source:
+def _check_rows(path: Path, n: int, limits: safety.Limits) -> None:
+    if n > limits.rows:
+        raise TooLarge(
+            f"the file holds {n:,} rows, more than the {limits.rows:,} allowed in one import",
+            source=path.name,
+            field="file",
+            fix="Split the file, or import it with the command line (clearground import)",
+        )
+
+
+def _read_vector(
+    path: Path,
+    mapping: Mapping,
+    declared: str | None,
+    limits: safety.Limits | None = None,
+    shown: Path | None = None,
+) -> Source:
     try:
+        if limits is not None:
+            info = pyogrio.read_info(path, layer=mapping.layer)
+            _check_rows(shown or path, int(info.get("features") or 0), limits)
         frame = pyogrio.read_dataframe(path, layer=mapping.layer)
+    except BadInput:
+        raise
     except Exception as exc:  # noqa: BLE001 - GDAL errors are all unreadable input here
         raise BadInput(
             f"cannot read the file: {exc}",
-            source=str(path),
+            source=str(shown or path),
             fix="Check that it opens in QGIS; give --mapping layer: for a multi-layer file",
         ) from exc
     issues: list[Issue] = []
@@ -98,14 +120,14 @@ def _read_vector(path: Path, mapping: Mapping, declared: str | None) -> Source:
         else:
             raise BadInput(
                 "the file states no coordinate system and its numbers are not degrees",
-                source=str(path),
+                source=str(shown or path),
                 field="crs",
                 fix="Give the CRS with --crs EPSG:NNNN (e.g. a UTM zone 32638)",
             )
     elif frame.crs.is_geographic and not _degrees_like(geoms):
         raise BadInput(
             f"the file says {frame.crs.to_string()} (degrees) but holds projected numbers",
-            source=str(path),
+            source=str(shown or path),
             field="crs",
             fix="Correct the .prj / CRS of the file, or give --crs EPSG:NNNN",
         )

@@ -171,16 +171,6 @@ def user_by_id(session: Session, user_id: int) -> Principal | None:
     return principal_of(user) if user is not None else None
 
 
-def secret_key(session: Session) -> str:
-    """The key that signs session cookies: generated once per database, kept in ``setting``."""
-    key = session.get(t.Setting, "web_secret")
-    if key is None:
-        key = t.Setting(key="web_secret", value=secrets.token_urlsafe(32))
-        session.add(key)
-        session.flush()
-    return key.value
-
-
 def user_named(session: Session, name: str) -> t.User:
     """The user called ``name``; BadInput (exit code 2) if there is none."""
     user = session.execute(select(t.User).where(t.User.name == name)).scalar_one_or_none()

@@ -15,7 +15,6 @@ Errors: every API error is ``{"error": {"code", "message", "field"}}`` (docs/API
 from __future__ import annotations
 
 import hmac
-import os
 import secrets
 from collections.abc import Callable
 from typing import Annotated, Any
@@ -33,6 +32,7 @@ from clearground.domain.errors import BadInput, ClearGroundError
 from clearground.store import tables as t
 from clearground.store import users as u
 from clearground.store.database import RETRY_AFTER_S, Store, is_busy
+from clearground.store.keys import session_key
 from clearground.store.users import ANONYMOUS, ROLES, Principal
 
 READERS = frozenset({"admin", "im_officer", "operator", "manager"})
@@ -96,7 +96,7 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(BadInput)
     def _bad(_: Request, exc: BadInput) -> JSONResponse:
-        status = {"not_found": 404, "stale_version": 409}.get(exc.code, 400)
+        status = {"not_found": 404, "stale_version": 409, "too_large": 413}.get(exc.code, 400)
         extra = {k: v for k, v in exc.to_dict().items() if k in ("record", "row", "fix") and v}
         return _json_error(status, exc.code, exc.message, exc.field, extra)
 
@@ -136,11 +136,8 @@ def install_error_handlers(app: FastAPI) -> None:
 
 
 def session_secret(store: Store) -> str:
-    env = os.environ.get("CLEARGROUND_SECRET")
-    if env:
-        return env
-    with store.session() as session:
-        return u.secret_key(session)
+    """The cookie-signing key: never from the database (store/keys.py)."""
+    return session_key(store.url)
 
 
 def install_auth(app: FastAPI, store: Store) -> None:

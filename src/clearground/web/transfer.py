@@ -10,17 +10,20 @@ is rolled back whole if any record written belongs to another organisation.
 from __future__ import annotations
 
 import datetime as dt
+import re
 import tempfile
 from pathlib import Path
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, File, Form, Query, Request, UploadFile
+from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import FileResponse
 from sqlalchemy import func, select
 from starlette.background import BackgroundTask
 
 from clearground.domain.errors import BadInput
 from clearground.intake.importer import import_file
+from clearground.intake.safety import Limits
 from clearground.store import queries as q
 from clearground.store import tables as t
 from clearground.store.export import FORMATS, write_export
@@ -44,7 +47,6 @@ MEDIA = {
     "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
 }
 EXPORT_KINDS = (*t.RECORD_TABLES, "recorded_mines")
-MAX_UPLOAD_BYTES = 512 * 1024 * 1024
 
 router = APIRouter(prefix="/api", tags=["files"])
 
@@ -140,17 +142,55 @@ def _guard_for(who: Principal, kind: str) -> Any:
     return guard
 
 
-async def _save(upload: UploadFile, folder: Path, default: str) -> Path:
-    name = Path(upload.filename or default).name or default
-    path = folder / name
+SAFE_NAME = re.compile(r"[^\w.\- ()]+")
+REJECTS_SHOWN_BYTES = 16 * 1024 * 1024
+"""A reject file larger than this is not sent back inline (the report still counts it)."""
+
+
+def upload_name(given: str | None, default: str) -> str:
+    """A file name for an upload: its base name with anything but letters, digits, ``._-()``
+    and spaces replaced, no leading dots (nothing hidden, never ``..``), at most 120 chars."""
+    base = (given or "").replace("\\", "/").rsplit("/", 1)[-1]
+    name = SAFE_NAME.sub("_", base).lstrip(". ")[-120:]
+    return name or default
+
+
+async def _save(upload: UploadFile, path: Path, limits: Limits) -> Path:
     size = 0
     with path.open("wb") as out:
         while chunk := await upload.read(1 << 20):
             size += len(chunk)
-            if size > MAX_UPLOAD_BYTES:
-                raise ApiError(413, "too_large", "the file is larger than 512 MiB", "file")
+            if size > limits.upload_bytes:
+                raise ApiError(
+                    413,
+                    "too_large",
+                    f"the file is larger than {limits.upload_bytes // (1024 * 1024)} MiB",
+                    "file",
+                )
             out.write(chunk)
     return path
+
+
+def _guard_and_bump(guard: Any) -> Any:
+    """The operator guard (if any), then the data version bumped in the import's own
+    transaction: cached figures change exactly when the import commits."""
+
+    def run(registry: Registry) -> None:
+        if guard is not None:
+            guard(registry)
+        bump(registry.session)
+
+    return run
+
+
+def _bounded(body: dict[str, Any], limits: Limits) -> dict[str, Any]:
+    """The report with at most ``limits.issues_listed`` issues listed (all are counted)."""
+    issues = body["issues"]
+    body["issues_total"] = len(issues)
+    if len(issues) > limits.issues_listed:
+        body["issues"] = issues[: limits.issues_listed]
+    body["issues_listed"] = len(body["issues"])
+    return body
 
 
 @router.post("/import/{kind}", dependencies=[Depends(check_write)])
@@ -170,12 +210,14 @@ async def import_upload(
     check_may_write(who, kind)
     if who.role == "operator" and kind not in OPERATOR_WRITES:
         raise ApiError(403, "forbidden", f"operators may not import {kind}")
+    limits = Limits.from_env()
     with tempfile.TemporaryDirectory(prefix="clearground-import-") as tmp:
-        folder = Path(tmp)
-        path = await _save(file, folder, "upload.dat")
-        plan = await _save(mapping, folder, "mapping.yaml") if mapping is not None else None
+        folder = Path(tmp)  # holds the upload and its mapping only: the reader works in it
+        path = await _save(file, folder / upload_name(file.filename, "upload.dat"), limits)
+        plan = await _save(mapping, folder / ".mapping.yaml", limits) if mapping else None
         try:
-            report = import_file(
+            report = await run_in_threadpool(
+                import_file,
                 store_of(request),
                 kind,
                 path,
@@ -184,19 +226,19 @@ async def import_upload(
                 skip_invalid=skip_invalid,
                 rejects=folder / "rejects.csv",
                 user=who.name,
-                guard=_guard_for(who, kind),
+                guard=_guard_and_bump(_guard_for(who, kind)),
+                limits=limits,
             )
         except BadInput as exc:
             if exc.source is None:
                 exc.source = path.name
             raise
-        if report.written:
-            with store_of(request).session(write=True) as session:
-                bump(session)
-        body = report.to_dict()
+        body = _bounded(report.to_dict(), limits)
         body["source"] = path.name
         if report.reject_file:
-            body["rejects_csv"] = Path(report.reject_file).read_text(encoding="utf-8")
+            rejects = Path(report.reject_file)
+            shown = rejects.stat().st_size <= REJECTS_SHOWN_BYTES
+            body["rejects_csv"] = rejects.read_text(encoding="utf-8") if shown else None
             body["reject_file"] = None
     if not report.written and not report.dry_run:
         first = report.issues[0] if report.issues else None

@@ -1,0 +1,6 @@
+<OGRVRTDataSource>
+  <OGRVRTLayer name="stolen">
+    <SrcDataSource>@DATABASE@</SrcDataSource>
+    <SrcSQL>SELECT key AS local_id, value AS kind FROM setting</SrcSQL>
+  </OGRVRTLayer>
+</OGRVRTDataSource>
