@@ -17,6 +17,7 @@ from fastapi.testclient import TestClient
 from shapely.geometry import box, mapping, shape
 from starlette.routing import Mount
 
+from clearground.store import tables as t
 from clearground.store.database import Store
 from clearground.store.repository import Registry
 from clearground.web.app import create_app
@@ -75,6 +76,7 @@ TABLE: dict[tuple[str, str], dict[str, str]] = {
     ("GET", "/api/review"): STAFF,
     ("GET", "/api/export/{kind}"): STAFF,
     ("POST", "/api/import/{kind}"): ENTRY,
+    ("GET", "/api/import/jobs/{job_id}"): {**NOBODY, "admin": "allow", "operator": "allow"},
     ("GET", "/ogc"): ALL,
     ("GET", "/ogc/conformance"): ALL,
     ("GET", "/ogc/api"): ALL,
@@ -151,7 +153,7 @@ def _call(
         return client.post(path, json=body, headers={"X-CSRF-Token": csrf})
     if (method, path) in WRITES:
         url, body = WRITES[(method, path)](ids["store"], role)
-        if "import" in url:
+        if "import" in url and method == "POST":
             upload = {"file": ("h.geojson", io.BytesIO(json.dumps(body).encode()))}
             return client.post(url, files=upload, headers=headers)
         return client.request(method, url, json=body, headers=headers)
@@ -172,6 +174,16 @@ def _hazard(store: Store, status: str) -> int:
             {"local_id": f"AUTH-{n}", "kind": "SHA", "geometry": box(47.1, 40.1, 47.11, 40.105)},
             status=status,
         )
+
+
+def _job(store: Store) -> int:
+    """A finished import job started by the operator's user."""
+    with store.session() as session:
+        job = t.ImportJob(user_name="u_operator", kind="hazards", source="h.geojson")
+        job.state, job.done, job.total = "done", 0, 0
+        session.add(job)
+        session.flush()
+        return int(job.id)
 
 
 def _new_values(role: str) -> dict[str, Any]:
@@ -207,6 +219,10 @@ WRITES: dict[tuple[str, str], Callable[[Store, str], tuple[str, Any]]] = {
     ("POST", "/api/records/{kind}/{record_id}/revert"): lambda store, role: (
         f"/api/records/hazards/{_hazard(store, 'draft')}/revert",
         {"version": 1, "to_version": 1},
+    ),
+    ("GET", "/api/import/jobs/{job_id}"): lambda store, role: (  # a job of u_operator's
+        f"/api/import/jobs/{_job(store)}",
+        None,
     ),
     ("POST", "/api/import/{kind}"): lambda store, role: (
         "/api/import/hazards",

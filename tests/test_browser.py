@@ -477,3 +477,47 @@ def test_two_editors_second_save_refused_with_the_other_change_then_applied(
     second.shot("diff-1-to-3")
     first.clean()
     second.clean(409)  # the refused save is answered 409 on purpose
+
+
+def test_import_page_runs_the_import_as_a_job_and_shows_its_report(
+    visitors: Visitors, site: Site, tmp_path: Any
+) -> None:
+    """The import page starts a background job, shows its progress and then the report of a
+    refused file (row and field), then of a good one (created), without a page error."""
+    v = signed_in(visitors, "operator", "/import")
+    square = [[47.10, 40.10], [47.11, 40.10], [47.11, 40.105], [47.10, 40.105], [47.10, 40.10]]
+    outside = [[44.50, 40.17], [44.51, 40.17], [44.51, 40.175], [44.50, 40.175], [44.50, 40.17]]
+
+    def collection(*rings: tuple[str, list[list[float]]]) -> str:
+        feats = [
+            {
+                "type": "Feature",
+                "geometry": {"type": "Polygon", "coordinates": [ring]},
+                "properties": {"local_id": lid, "kind": "CHA", "info_date": "2022-04-01"},
+            }
+            for lid, ring in rings
+        ]
+        return json.dumps({"type": "FeatureCollection", "features": feats})
+
+    bad = tmp_path / "bad.geojson"
+    bad.write_text(collection(("JOB-1", square), ("JOB-2", outside)))
+    v.page.select_option("#import-kind", "hazards")
+    v.page.set_input_files("#import-file", str(bad))
+    v.page.click("#import-submit")
+    v.page.wait_for_selector("#import-report[data-ok='false']")
+    assert v.text("#import-summary").startswith("Nothing was imported.")
+    cells = v.page.eval_on_selector_all(
+        "#import-issues tbody tr.error td", "tds => tds.map(td => td.textContent)"
+    )
+    assert cells[:2] == ["2", "geometry"], cells
+    v.shot("import-refused")
+    good = tmp_path / "good.geojson"
+    good.write_text(collection(("JOB-1", square)))
+    v.page.set_input_files("#import-file", str(good))
+    v.page.click("#import-submit")
+    v.page.wait_for_selector("#import-report[data-ok='true']")
+    assert "1 created" in v.text("#import-summary"), v.text("#import-summary")
+    v.shot("import-done")
+    v.clean(400)
+    listed = v.api("GET", "/api/records/hazards?q=JOB-")
+    assert [i["local_id"] for i in listed["data"]["items"]] == ["JOB-1"]

@@ -281,6 +281,30 @@ class Setting(Base):
     value: Mapped[str] = mapped_column(Text)
 
 
+class ImportJob(Base):
+    """An import started from the web, run in the background; the page polls its state.
+
+    ``state``: running, done (``report`` holds the import report, written or refused) or
+    failed (``error`` holds the JSON error shape). ``stage``/``done``/``total`` are the
+    progress of the current stage (rows).
+    """
+
+    __tablename__ = "import_job"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    user_name: Mapped[str] = mapped_column(String(100), index=True)
+    kind: Mapped[str] = mapped_column(String(40))
+    source: Mapped[str] = mapped_column(String(200))
+    state: Mapped[str] = mapped_column(String(20), default="running")
+    stage: Mapped[str | None] = mapped_column(String(40))
+    done: Mapped[int] = mapped_column(Integer, default=0)
+    total: Mapped[int] = mapped_column(Integer, default=0)
+    status_code: Mapped[int | None] = mapped_column(Integer)
+    report: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    error: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=_now)
+    updated_at: Mapped[dt.datetime] = mapped_column(DateTime, default=_now)
+
+
 RECORD_TABLES: dict[str, type[Base]] = {
     "locations": Location,
     "organisations": Organisation,

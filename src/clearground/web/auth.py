@@ -65,6 +65,13 @@ def error_body(
     return {"error": {"code": code, "message": message, "field": field, **(extra or {})}}
 
 
+def bad_input_answer(exc: BadInput) -> tuple[int, dict[str, Any]]:
+    """The HTTP status and the error body for bad input (400; 404, 409, 413 by its code)."""
+    status = {"not_found": 404, "stale_version": 409, "too_large": 413}.get(exc.code, 400)
+    extra = {k: v for k, v in exc.to_dict().items() if k in ("record", "row", "fix") and v}
+    return status, error_body(exc.code, exc.message, exc.field, extra)
+
+
 def _json_error(
     status: int,
     code: str,
@@ -96,9 +103,8 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(BadInput)
     def _bad(_: Request, exc: BadInput) -> JSONResponse:
-        status = {"not_found": 404, "stale_version": 409, "too_large": 413}.get(exc.code, 400)
-        extra = {k: v for k, v in exc.to_dict().items() if k in ("record", "row", "fix") and v}
-        return _json_error(status, exc.code, exc.message, exc.field, extra)
+        status, body = bad_input_answer(exc)
+        return JSONResponse(body, status_code=status)
 
     @app.exception_handler(ClearGroundError)
     def _internal(_: Request, exc: ClearGroundError) -> JSONResponse:

@@ -11,13 +11,14 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import shutil
 import tempfile
 from pathlib import Path
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, File, Form, Query, Request, UploadFile
 from fastapi.concurrency import run_in_threadpool
-from fastapi.responses import FileResponse
+from fastapi.responses import FileResponse, JSONResponse
 from sqlalchemy import func, select
 from starlette.background import BackgroundTask
 
@@ -29,7 +30,15 @@ from clearground.store import tables as t
 from clearground.store.export import FORMATS, write_export
 from clearground.store.repository import Registry
 from clearground.store.users import Principal
-from clearground.web.auth import ApiError, CurrentUser, check_write, store_of
+from clearground.web import import_jobs
+from clearground.web.auth import (
+    ApiError,
+    CurrentUser,
+    bad_input_answer,
+    check_write,
+    error_body,
+    store_of,
+)
 from clearground.web.cache import bump
 from clearground.web.records import (
     OPERATOR_WRITES,
@@ -193,7 +202,60 @@ def _bounded(body: dict[str, Any], limits: Limits) -> dict[str, Any]:
     return body
 
 
-@router.post("/import/{kind}", dependencies=[Depends(check_write)])
+def _run_import(
+    store: Any,
+    who: Principal,
+    kind: str,
+    path: Path,
+    plan: Path | None,
+    dry_run: bool,
+    skip_invalid: bool,
+    limits: Limits,
+    progress: Any = None,
+) -> tuple[int, dict[str, Any]]:
+    """Import the saved upload; (200, the report) or (4xx, the one error shape). The upload's
+    folder holds nothing else: the reader's child process works in it."""
+    if progress is not None:
+        progress("reading", 0, 0)
+    try:
+        report = import_file(
+            store,
+            kind,
+            path,
+            mapping=plan,
+            dry_run=dry_run,
+            skip_invalid=skip_invalid,
+            rejects=path.parent / ".rejects.csv",
+            user=who.name,
+            progress=progress,
+            guard=_guard_and_bump(_guard_for(who, kind)),
+            limits=limits,
+        )
+    except BadInput as exc:
+        exc.source = path.name  # the file's own name, never the server's folder
+        return bad_input_answer(exc)
+    body = _bounded(report.to_dict(), limits)
+    body["source"] = path.name
+    if report.reject_file:
+        rejects = Path(report.reject_file)
+        shown = rejects.stat().st_size <= REJECTS_SHOWN_BYTES
+        body["rejects_csv"] = rejects.read_text(encoding="utf-8") if shown else None
+        body["reject_file"] = None
+    if not report.written and not report.dry_run:
+        first = report.issues[0] if report.issues else None
+        message = f"{path.name}: nothing was imported; " + (
+            first.describe(report.unit) if first else "the file was refused"
+        )
+        field = first.field if first else "file"
+        return 400, error_body("import_refused", message, field, {"report": body})
+    return 200, body
+
+
+@router.post(
+    "/import/{kind}",
+    dependencies=[Depends(check_write)],
+    responses={202: {"description": "started in the background: poll the job's href"}},
+)
 async def import_upload(
     request: Request,
     kind: str,
@@ -202,55 +264,58 @@ async def import_upload(
     mapping: Annotated[UploadFile | None, File(description="mapping YAML (docs/INTAKE.md)")] = None,
     dry_run: Annotated[bool, Form()] = False,
     skip_invalid: Annotated[bool, Form()] = False,
-) -> dict[str, Any]:
+    background: Annotated[bool, Form(description="answer 202 at once with a job")] = False,
+) -> Any:
     """Import a file as records of ``kind`` (all rows or none, or with ``skip_invalid`` the
     valid ones); answers the import report: rows, accepted, rejected, issues with row and
-    field. Imported records arrive as ``submitted`` for review."""
+    field. Imported records arrive as ``submitted`` for review. With ``background`` the
+    answer is 202 ``{"job", "state", "href"}`` at once; ``GET href`` gives the job's state,
+    progress and, once done, the same report (or error) as a plain import answers."""
     check_kind(kind)
     check_may_write(who, kind)
     if who.role == "operator" and kind not in OPERATOR_WRITES:
         raise ApiError(403, "forbidden", f"operators may not import {kind}")
     limits = Limits.from_env()
-    with tempfile.TemporaryDirectory(prefix="clearground-import-") as tmp:
-        folder = Path(tmp)  # holds the upload and its mapping only: the reader works in it
-        path = await _save(file, folder / upload_name(file.filename, "upload.dat"), limits)
-        plan = await _save(mapping, folder / ".mapping.yaml", limits) if mapping else None
-        try:
-            report = await run_in_threadpool(
-                import_file,
-                store_of(request),
-                kind,
-                path,
-                mapping=plan,
-                dry_run=dry_run,
-                skip_invalid=skip_invalid,
-                rejects=folder / "rejects.csv",
-                user=who.name,
-                guard=_guard_and_bump(_guard_for(who, kind)),
-                limits=limits,
-            )
-        except BadInput as exc:
-            if exc.source is None:
-                exc.source = path.name
-            raise
-        body = _bounded(report.to_dict(), limits)
-        body["source"] = path.name
-        if report.reject_file:
-            rejects = Path(report.reject_file)
-            shown = rejects.stat().st_size <= REJECTS_SHOWN_BYTES
-            body["rejects_csv"] = rejects.read_text(encoding="utf-8") if shown else None
-            body["reject_file"] = None
-    if not report.written and not report.dry_run:
-        first = report.issues[0] if report.issues else None
-        raise ApiError(
-            400,
-            "import_refused",
-            f"{path.name}: nothing was imported; "
-            + (first.describe(report.unit) if first else "the file was refused"),
-            first.field if first else "file",
-            {"report": body},
-        )
+    store = store_of(request)
+    folder: Path | None = Path(tempfile.mkdtemp(prefix="clearground-import-"))
+    assert folder is not None
+    try:
+        where = folder
+        path = await _save(file, where / upload_name(file.filename, "upload.dat"), limits)
+        plan = await _save(mapping, where / ".mapping.yaml", limits) if mapping else None
+        args = (store, who, kind, path, plan, dry_run, skip_invalid, limits)
+        if background:
+            job = await run_in_threadpool(import_jobs.create, store, who, kind, path.name)
+            import_jobs.submit(store, job, lambda progress: _run_import(*args, progress), where)
+            folder = None  # the job removes it
+            href = f"/api/import/jobs/{job}"  # relative: right behind any proxy
+            return JSONResponse({"job": job, "state": "queued", "href": href}, status_code=202)
+        status, body = await run_in_threadpool(_run_import, *args)
+    finally:
+        if folder is not None:
+            shutil.rmtree(folder, ignore_errors=True)
+    if status != 200:
+        return JSONResponse(body, status_code=status)
     return body
+
+
+@router.get("/import/jobs/{job_id}", name="import_job")
+def import_job(request: Request, job_id: int, who: CurrentUser) -> dict[str, Any]:
+    """An import job started with ``background``: ``state`` (queued, running, done, failed),
+    ``stage``/``done``/``total`` (rows), and at the end ``status_code`` with ``report`` (the
+    import report, as a plain import answers) or ``error`` (the one error shape). A job is
+    its starter's; admins see all."""
+    if who.anonymous:
+        raise ApiError(401, "unauthorized", "sign in or send an API token")
+    if not 0 < job_id <= 2**31 - 1:
+        raise ApiError(404, "not_found", f"no import job {job_id}", "job_id")
+    try:
+        doc = import_jobs.describe(store_of(request), who, job_id)
+    except PermissionError:
+        raise ApiError(403, "forbidden", "this import job is another user's", "job_id") from None
+    if doc is None:
+        raise ApiError(404, "not_found", f"no import job {job_id}", "job_id")
+    return doc
 
 
 __all__ = ["FORMATS", "router"]

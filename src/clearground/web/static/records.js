@@ -231,12 +231,32 @@
       if (mapping) { data.append("mapping", mapping); }
       data.append("dry_run", document.getElementById("import-dry-run").checked ? "true" : "false");
       data.append("skip_invalid", document.getElementById("import-skip-invalid").checked ? "true" : "false");
+      data.append("background", "true");  // a job: the page polls, the server stays free
       const kind = document.getElementById("import-kind").value;
-      const r = await cg.api("POST", `/api/import/${kind}`, data);
-      const report = r.ok ? r.data : (r.data && r.data.error && r.data.error.report);
       const box = document.getElementById("import-report");
       const summary = document.getElementById("import-summary");
+      const button = document.getElementById("import-submit");
+      button.disabled = true;
       box.hidden = false;
+      delete box.dataset.ok;
+      box.querySelector("tbody").innerHTML = "";
+      let r = await cg.api("POST", `/api/import/${kind}`, data);
+      while (r.ok && r.data && r.data.href) {  // 202: poll the job until it is done or failed
+        const job = await cg.api("GET", r.data.href);
+        if (!job.ok) { r = job; break; }
+        const j = job.data;
+        if (j.state === "done" || j.state === "failed") {
+          r = { ok: j.state === "done", data: j.state === "done" ? j.report : j.error };
+          break;
+        }
+        summary.textContent = text.running.replace("{source}", j.source)
+          .replace("{stage}", text.stages[j.stage] || j.stage || "").replace("{done}", j.done)
+          .replace("{total}", j.total);
+        await new Promise((done) => setTimeout(done, 700));
+        r = { ok: true, data: { href: r.data.href } };
+      }
+      button.disabled = false;
+      const report = r.ok ? r.data : (r.data && r.data.error && r.data.error.report);
       box.dataset.ok = String(r.ok);
       if (!report) { summary.textContent = (r.data && r.data.error && r.data.error.message) || "error"; return; }
       let line = text.summary.replace("{rows}", report.rows).replace("{accepted}", report.accepted)
