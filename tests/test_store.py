@@ -12,10 +12,10 @@ from alembic.migration import MigrationContext
 from shapely.geometry import Point, box
 from sqlalchemy import event, func, select
 
-from clearground.domain.errors import BadInput, StaleVersion
+from clearground.domain.errors import BadInput, StaleVersion, WrongStatus
 from clearground.store import tables as t
 from clearground.store.database import Store, include_object
-from clearground.store.repository import Registry, count
+from clearground.store.repository import REVIEW_STEPS, SERVER_SET, Registry, count
 from clearground.store.spatial import ids_intersecting
 
 HAZARD = box(46.90, 39.90, 46.91, 39.905)  # inside Aghdam
@@ -202,25 +202,28 @@ def test_edit_twice_lists_three_versions_and_reverts(store: Store) -> None:
             note="widened",
         )
     with store.session() as s:
-        v3 = Registry(s, user="carol").set_review_status("hazards", hid, v2, "approved")
-    assert (v2, v3) == (2, 3)
+        v3 = Registry(s, user="bob").set_review_status("hazards", hid, v2, "submitted")
+        v4 = Registry(s, user="carol").set_review_status("hazards", hid, v3, "approved")
+    assert (v2, v3, v4) == (2, 3, 4)
     with store.session() as s:
         history = Registry(s).history("hazards", hid)
-    assert [h["version"] for h in history] == [1, 2, 3]
-    assert [h["changed_by"] for h in history] == ["alice", "bob", "carol"]
-    assert [h["data"]["status"] for h in history] == ["open", "in_work", "in_work"]
-    assert [h["data"]["review_status"] for h in history] == ["draft", "draft", "approved"]
+    assert [h["version"] for h in history] == [1, 2, 3, 4]
+    assert [h["changed_by"] for h in history] == ["alice", "bob", "bob", "carol"]
+    assert [h["data"]["status"] for h in history] == ["open", "in_work", "in_work", "in_work"]
+    statuses = [h["data"]["review_status"] for h in history]
+    assert statuses == ["draft", "draft", "submitted", "approved"]
     assert history[1]["note"] == "widened"
     areas = [h["data"]["area_m2"] for h in history]
     assert areas[1] == pytest.approx(2 * areas[0], rel=1e-3) and areas[2] == areas[1]
     assert history[0]["data"]["geometry"].equals(HAZARD)
     with store.session() as s:
-        v4 = Registry(s, user="dave").revert("hazards", hid, 3, 1)
+        v5 = Registry(s, user="dave").revert("hazards", hid, 4, 1)
         now = Registry(s).get("hazards", hid)
-    assert v4 == 4
+    assert v5 == 5
     assert now["geometry"].equals(HAZARD)
     assert now["area_m2"] == pytest.approx(areas[0])
-    assert now["status"] == "open" and now["review_status"] == "draft"
+    # the content comes back; the review status is the registry's, not the old version's
+    assert now["status"] == "open" and now["review_status"] == "approved"
     assert now["change_note"] == "reverted to version 1"
 
 
@@ -240,8 +243,87 @@ def test_edit_of_a_stale_version_is_refused(store: Store) -> None:
 def test_rejection_needs_a_reason(store: Store) -> None:
     with store.session() as s:
         hid = add_hazard(Registry(s))
+        Registry(s).set_review_status("hazards", hid, 1, "submitted")
     with pytest.raises(BadInput, match="needs a reason"), store.session() as s:
-        Registry(s).set_review_status("hazards", hid, 1, "rejected")
+        Registry(s).set_review_status("hazards", hid, 2, "rejected")
+
+
+# Issue 21 item 5 / issue 16 item 1: the registry owns the review state machine and the
+# server-set fields. On the code before, set_review_status moved a record from any status to
+# any other, and add() took review_status from the values (an operator could create its
+# records already approved): every test below failed there.
+FORBIDDEN_STEPS = [
+    ("draft", "approved"),
+    ("draft", "rejected"),
+    ("submitted", "draft"),
+    ("approved", "draft"),
+    ("rejected", "approved"),
+]
+
+
+def _hazard_in(registry: Registry, status: str) -> int:
+    return (
+        add_hazard(registry)
+        if status == "draft"
+        else registry.add(
+            "hazards",
+            {"local_id": f"HAZ-{status}", "kind": "SHA", "geometry": HAZARD},
+            status=status,
+        )
+    )
+
+
+@pytest.mark.parametrize(("start", "step"), FORBIDDEN_STEPS)
+def test_the_registry_refuses_review_steps_the_state_machine_lacks(
+    store: Store, start: str, step: str
+) -> None:
+    with store.session() as s:
+        hid = _hazard_in(Registry(s), start)
+    refused = pytest.raises(WrongStatus, match=f"{start} record cannot become {step}")
+    with refused, store.session() as s:
+        Registry(s).set_review_status("hazards", hid, 1, step, reason="r")
+    with store.session() as s:
+        assert Registry(s).get("hazards", hid)["review_status"] == start
+
+
+def test_every_allowed_review_step_in_order(store: Store) -> None:
+    """draft -> submitted -> rejected -> draft (corrected) -> submitted -> approved ->
+    submitted (changed by a re-import) -> approved -> rejected."""
+    path = ["submitted", "rejected", "draft", "submitted", "approved", "submitted", "approved"]
+    with store.session() as s:
+        reg = Registry(s)
+        hid = add_hazard(reg)
+        version = 1
+        for step in [*path, "rejected"]:
+            version = reg.set_review_status("hazards", hid, version, step, reason="why")
+            row = reg.get("hazards", hid)
+            assert row["review_status"] == step
+            assert row["rejection_reason"] == ("why" if step == "rejected" else None)
+    assert set(REVIEW_STEPS) == {"draft", "submitted", "approved", "rejected"}
+
+
+@pytest.mark.parametrize("field", SERVER_SET)
+def test_server_set_fields_are_never_taken_from_values(store: Store, field: str) -> None:
+    forged = {
+        "id": 999,
+        "version": 7,
+        "review_status": "approved",
+        "rejection_reason": "forged",
+        "updated_by": "someone-else",
+        "updated_at": dt.datetime(2000, 1, 1),
+    }[field]
+    with store.session() as s:
+        reg = Registry(s, user="alice")
+        with pytest.raises(BadInput, match=f"{field} is set by Clearground"):
+            reg.add(
+                "hazards", {"local_id": "HAZ-F", "kind": "SHA", "geometry": HAZARD, field: forged}
+            )
+        hid = add_hazard(reg)
+        with pytest.raises(BadInput, match=f"{field} is set by Clearground"):
+            reg.edit("hazards", hid, 1, {field: forged})
+        row = reg.get("hazards", hid)
+    assert (row["version"], row["review_status"], row["updated_by"]) == (1, "draft", "alice")
+    assert row["rejection_reason"] is None
 
 
 def test_bbox_query_matches_brute_force(store: Store) -> None:

@@ -90,6 +90,12 @@ class TooLarge(BadInput):
     code = "too_large"
 
 
+class WrongStatus(BadInput):
+    """A review step the state machine does not have (approving a draft, say)."""
+
+    code = "wrong_status"
+
+
 class NotFound(BadInput):
     """A record that was referred to does not exist."""
 

@@ -268,9 +268,20 @@ def _apply_mapping(source: Source, plan: Mapping, kind: str, report: ImportRepor
     for given, (field_name, _table, _col) in refs.items():
         if given in frame.columns and field_name in frame.columns:
             frame = frame.drop(columns=[field_name])  # ids differ between databases
-    for name in list(frame.columns):
-        if name in SYSTEM_COLUMNS:
-            frame = frame.drop(columns=[name])
+    system = [name for name in frame.columns if name in SYSTEM_COLUMNS]
+    if system:  # what the registry sets or computes is never taken from a file
+        report.issues.append(
+            Issue(
+                None,
+                system[0],
+                "column(s) that Clearground sets or computes were ignored: " + ", ".join(system),
+                "ignored_columns",
+                severity="warning",
+                fix="Imported records arrive as submitted, with their version, author and "
+                "areas worked out by Clearground",
+            )
+        )
+        frame = frame.drop(columns=system)
     for name, value in plan.defaults.items():
         if name not in frame.columns:
             frame[name] = value
@@ -387,9 +398,7 @@ def _prepare_rows(
         if row in already:
             continue
         try:
-            prepared = registry.prepare(
-                kind, {"review_status": "submitted", **values}, creating=current is None
-            )
+            prepared = registry.prepare(kind, values, creating=current is None, status="submitted")
         except BadInput as exc:
             report.issues.append(
                 Issue(
@@ -520,8 +529,9 @@ def _write(
             kind,
             current["id"],
             current["version"],
-            {**diff, "review_status": "submitted"},
+            diff,
             note=note,
+            review="submitted",  # a changed record is reviewed again
         )
         report.updated += 1
 

@@ -27,7 +27,7 @@ from sqlalchemy import JSON, Date, DateTime, Numeric, func, insert, select, upda
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from clearground.domain.errors import BadInput, NotFound, StaleVersion
+from clearground.domain.errors import BadInput, NotFound, StaleVersion, WrongStatus
 from clearground.domain.geometry import areas_m2, check_lonlat, check_polygon
 from clearground.domain.land_release import check_release_batch
 from clearground.domain.minefield_record import build_record
@@ -35,6 +35,16 @@ from clearground.domain.records import KINDS, REVIEW_STATUSES, check_choice
 from clearground.store import tables as t
 from clearground.store.types import GeometryType
 
+SERVER_SET = ("id", "version", "review_status", "rejection_reason", "updated_by", "updated_at")
+"""Columns only the registry sets, on every path that writes: never taken from input."""
+REVIEW_STEPS: dict[str, frozenset[str]] = {
+    "draft": frozenset({"submitted"}),
+    "submitted": frozenset({"approved", "rejected"}),
+    "approved": frozenset({"rejected", "submitted"}),  # submitted: changed by a re-import
+    "rejected": frozenset({"draft", "submitted"}),  # draft: corrected by its author
+}
+"""The review state machine: draft -> submitted -> approved | rejected -> corrected (draft)
+-> submitted. New records start as drafts (entry) or submitted (imports)."""
 RELEASING = ("cancelled", "reduced", "cleared")
 
 # (kind, name given) -> (field set, target table, column looked up)
@@ -233,12 +243,34 @@ class Registry:
         return out
 
     # preparation ------------------------------------------------------------------------------
-    def prepare(self, kind: str, values: Mapping[str, Any], *, creating: bool) -> dict[str, Any]:
-        """Check one record's values and derive its computed columns; nothing is written."""
+    def prepare(
+        self,
+        kind: str,
+        values: Mapping[str, Any],
+        *,
+        creating: bool,
+        status: str = "draft",
+    ) -> dict[str, Any]:
+        """Check one record's values and derive its computed columns; nothing is written.
+
+        ``values`` may not hold what the registry sets (:data:`SERVER_SET`: ids, version,
+        review status and reason, author, time): BadInput names the field. A new record
+        (``creating``) starts in ``status``, which only the calling code chooses.
+        """
         table = table_of(kind)
         spec = KINDS[kind]
         cols = columns_of(table)
         record = str(values.get("local_id")) if values.get("local_id") else None
+        given = [name for name in SERVER_SET if name in values]
+        if given:
+            raise BadInput(
+                f"{given[0]} is set by Clearground, not by the input",
+                field=given[0],
+                record=record,
+                fix="Leave it out: new records start as drafts (imports as submitted), "
+                "reviews go through submit, approve and reject, the version and author are "
+                "recorded on every save",
+            )
         row = self._resolve(kind, dict(values), record)
         unknown = set(row) - set(cols)
         if kind == "records":
@@ -319,6 +351,8 @@ class Registry:
                 row.update(min_x=x0, min_y=y0, max_x=x1, max_y=y1)
             if "area_m2" in cols and spec.geometry == "polygon":
                 row["area_m2"] = None if geom is None else float(areas_m2([geom])[0])
+        if creating:
+            row["review_status"] = check_choice(status, REVIEW_STATUSES, "review_status", record)
         row["updated_by"] = self.user
         row["updated_at"] = dt.datetime.now(dt.UTC).replace(tzinfo=None)
         return row
@@ -355,7 +389,7 @@ class Registry:
         prepared = []
         for i, values in enumerate(rows):
             try:
-                row = self.prepare(kind, {"review_status": status, **values}, creating=True)
+                row = self.prepare(kind, values, creating=True, status=status)
             except BadInput as exc:
                 if exc.row is None:
                     exc.row = i + 1
@@ -458,11 +492,17 @@ class Registry:
         based_on_version: int,
         changes: Mapping[str, Any],
         note: str | None = None,
+        *,
+        review: str | None = None,
+        reason: str | None = None,
     ) -> int:
         """Save ``changes`` as a new version of a record; returns the new version number.
 
         ``based_on_version`` is the version the editor saw. If the record has moved on since,
         ``StaleVersion`` is raised with the other edit's author and nothing is written.
+        ``review`` moves the record to that review status in the same version, if
+        :data:`REVIEW_STEPS` allows the step from its current one (``WrongStatus``
+        otherwise); ``reason`` is kept with a rejection and cleared by any other step.
         """
         table = table_of(kind)
         current = self.get(kind, record_id)
@@ -478,6 +518,8 @@ class Registry:
         row = self.prepare(
             kind, {k: merged[k] for k in changes} | _context(kind, merged), creating=False
         )
+        if review is not None:
+            row.update(review_step(current["review_status"], review, reason, current["local_id"]))
         if kind == "activities" and (
             "geometry" in changes or "result" in changes or "hazard_id" in changes
         ):
@@ -522,20 +564,16 @@ class Registry:
         status: str,
         reason: str | None = None,
     ) -> int:
-        """Move a record through review; a rejection needs a reason."""
-        status = check_choice(status, REVIEW_STATUSES, "review_status")
-        if status == "rejected" and not reason:
-            raise BadInput(
-                "a rejection needs a reason",
-                field="rejection_reason",
-                fix="Say what must be corrected",
-            )
+        """Move a record one review step (:data:`REVIEW_STEPS`); a rejection needs a reason.
+        Who may take which step is the caller's rule; which steps exist is the registry's."""
         return self.edit(
             kind,
             record_id,
             based_on_version,
-            {"review_status": status, "rejection_reason": reason},
+            {},
             note=f"review: {status}",
+            review=status,
+            reason=reason,
         )
 
     def revert(self, kind: str, record_id: int, based_on_version: int, to_version: int) -> int:
@@ -550,9 +588,7 @@ class Registry:
                 f"{kind} {record_id} has no version {to_version}", field="version", value=to_version
             )
         skip = {
-            "version",
-            "updated_by",
-            "updated_at",
+            *SERVER_SET,  # the content comes back; the review status stays the registry's
             "change_note",
             "min_x",
             "min_y",
@@ -700,6 +736,28 @@ class Registry:
                 [r["geometry"] for r in new_rows],
                 [r.get("local_id") for r in new_rows],
             )
+
+
+def review_step(
+    current: str, new: str, reason: str | None = None, record: str | None = None
+) -> dict[str, Any]:
+    """The columns a review step from ``current`` to ``new`` sets; ``WrongStatus`` if
+    :data:`REVIEW_STEPS` does not allow it. Staying in a status is not a step (a changed
+    submitted record stays submitted)."""
+    new = check_choice(new, REVIEW_STATUSES, "review_status", record)
+    if new != current and new not in REVIEW_STEPS.get(current, frozenset()):
+        allowed = sorted(REVIEW_STEPS.get(current, frozenset()))
+        raise WrongStatus(
+            f"a {current} record cannot become {new}",
+            field="review_status",
+            record=record,
+            fix=f"From {current} it can become {' or '.join(allowed) or 'nothing else'}",
+        )
+    if new == "rejected" and not (reason or "").strip():
+        raise BadInput(
+            "a rejection needs a reason", field="rejection_reason", fix="Say what must be corrected"
+        )
+    return {"review_status": new, "rejection_reason": reason if new == "rejected" else None}
 
 
 def _context(kind: str, merged: Mapping[str, Any]) -> dict[str, Any]:

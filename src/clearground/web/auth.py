@@ -67,7 +67,8 @@ def error_body(
 
 def bad_input_answer(exc: BadInput) -> tuple[int, dict[str, Any]]:
     """The HTTP status and the error body for bad input (400; 404, 409, 413 by its code)."""
-    status = {"not_found": 404, "stale_version": 409, "too_large": 413}.get(exc.code, 400)
+    codes = {"not_found": 404, "stale_version": 409, "wrong_status": 409, "too_large": 413}
+    status = codes.get(exc.code, 400)
     extra = {k: v for k, v in exc.to_dict().items() if k in ("record", "row", "fix") and v}
     return status, error_body(exc.code, exc.message, exc.field, extra)
 

@@ -524,8 +524,7 @@ def edit_record(
         owned = ORG_OWNED.get(kind)
         if who.role == "operator" and owned in changes and changes[owned] != who.organisation_id:
             raise ApiError(403, "forbidden", "operators keep their organisation", owned)
-        if who.role == "operator" and current["review_status"] == "rejected":
-            changes["review_status"] = "draft"  # corrected: back to draft, then resubmitted
+        corrected = who.role == "operator" and current["review_status"] == "rejected"
         registry = Registry(session, user=who.name)
         merged = {k: v for k, v in current.items() if k not in BOOKKEEPING and k != "id"}
         merged.update(changes)
@@ -537,7 +536,14 @@ def edit_record(
             kind,
             record_id,
             body.version,
-            lambda: registry.edit(kind, record_id, body.version, changes, note=body.note),
+            lambda: registry.edit(
+                kind,
+                record_id,
+                body.version,
+                changes,
+                note=body.note,
+                review="draft" if corrected else None,  # corrected: a draft, then resubmitted
+            ),
         )
 
 
