@@ -384,7 +384,10 @@ def test_the_index_follows_writes(setup: tuple[TestClient, dict[str, Any]], stor
     nodes = layer(client, ids, "hazards", None, zoom=12)
     assert sum(f["properties"]["count"] for f in nodes["features"]) == 5
     with store.session() as s:
-        Registry(s).set_review_status("hazards", new, 1, "approved")
+        reg = Registry(s)  # the review steps: submitted, then approved
+        reg.set_review_status(
+            "hazards", new, reg.set_review_status("hazards", new, 1, "submitted"), "approved"
+        )
     nodes = layer(client, ids, "hazards", None, zoom=12)
     assert sum(f["properties"]["count"] for f in nodes["features"]) == 6
 
