@@ -69,15 +69,27 @@ def template_url(tmp_path_factory: pytest.TempPathFactory) -> str:
     return url
 
 
+def _pg_drop(url: str) -> None:
+    """Drop a test's database, ending every connection a test left open (an app's pool, a
+    thread's session), so the server never runs out of connection slots over a long run."""
+    admin = create_engine(_pg_admin_url(), isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{make_url(url).database}" WITH (FORCE)'))
+    admin.dispose()
+
+
 @pytest.fixture
-def db_url(template_url: str, tmp_path: Path) -> str:
+def db_url(template_url: str, tmp_path: Path) -> Iterator[str]:
     """A fresh database of the test backend, already seeded, for one test."""
     if BACKEND == "postgis":
         template = make_url(template_url).database
-        return _pg_create(f"cg_test_{os.getpid()}_{next(_counter)}", template)
+        url = _pg_create(f"cg_test_{os.getpid()}_{next(_counter)}", template)
+        yield url
+        _pg_drop(url)
+        return
     path = tmp_path / "test.db"
     shutil.copy(make_url(template_url).database or "", path)
-    return f"sqlite:///{path}"
+    yield f"sqlite:///{path}"
 
 
 @pytest.fixture
@@ -88,11 +100,14 @@ def store(db_url: str) -> Iterator[Store]:
 
 
 @pytest.fixture
-def empty_db_url(tmp_path: Path) -> str:
+def empty_db_url(tmp_path: Path) -> Iterator[str]:
     """A new, empty database (not migrated) of the test backend."""
     if BACKEND == "postgis":
-        return _pg_create(f"cg_empty_{os.getpid()}_{next(_counter)}")
-    return f"sqlite:///{tmp_path / 'empty.db'}"
+        url = _pg_create(f"cg_empty_{os.getpid()}_{next(_counter)}")
+        yield url
+        _pg_drop(url)
+        return
+    yield f"sqlite:///{tmp_path / 'empty.db'}"
 
 
 def run_cli(

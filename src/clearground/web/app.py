@@ -8,6 +8,8 @@ in ``pages.py``; the map's layers in ``maps.py``; the dashboard in ``dashboard.p
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from importlib import resources
 from typing import Any
 
@@ -127,7 +129,15 @@ def create_app(db_url: str) -> FastAPI:
     """The Clearground web app on the database at ``db_url``."""
     store = Store(db_url)
     figures = Figures(store)
+
+    @asynccontextmanager
+    async def close_store(_: FastAPI) -> AsyncIterator[None]:
+        """When the server stops, close the database connections it holds."""
+        yield
+        store.dispose()
+
     app = FastAPI(
+        lifespan=close_store,
         title="Clearground",
         version="0.1.0",
         description="Information management for mine action.",
