@@ -33,6 +33,8 @@ class Filters:
     district: str | None = None
     organisation: str | None = None
     approved_only: bool = True
+    organisation_id: int | None = None
+    """Only this organisation's own records, not its units' (an operator's exports)."""
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -312,6 +314,12 @@ def export_frame(session: Session, kind: str, f: Filters) -> gpd.GeoDataFrame | 
             )
         else:
             raise BadInput(f"{kind} cannot be filtered by organisation", field="--organisation")
+    if f.organisation_id is not None:
+        if hasattr(table, "organisation_id"):
+            stmt = stmt.where(table.organisation_id == f.organisation_id)  # type: ignore[attr-defined]
+        elif kind == "finds":
+            mine = select(t.Activity.id).where(t.Activity.organisation_id == f.organisation_id)
+            stmt = stmt.where(t.Find.activity_id.in_(mine))
     frame = _frame(session, stmt.order_by(table.id))  # type: ignore[attr-defined]
     frame = _readable(session, kind, frame)
     for col in frame.columns:

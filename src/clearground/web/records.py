@@ -181,6 +181,150 @@ def check_may_edit(who: Principal, session: Session, kind: str, current: dict) -
         )
 
 
+def _current_row(session: Session, kind: str, record_id: int) -> dict[str, Any]:
+    table: Any = table_of(kind)
+    row = session.execute(select(table.__table__).where(table.id == record_id)).mappings().one()
+    return dict(row)
+
+
+def check_owned_write(who: Principal, session: Session, kind: str, record_id: int) -> None:
+    """After a write, before its commit: an operator's record must still be its own
+    organisation's (403 otherwise; the caller's transaction is then rolled back). Checked on
+    the record as written, so a reference given by local id (a find's ``activity``) or changed
+    by an edit is judged as the database resolved it, not as the request spelled it."""
+    if who.role in REVIEWERS:
+        return
+    current = _current_row(session, kind, record_id)
+    if owning_organisation(session, kind, record_id, current) != who.organisation_id:
+        raise ApiError(
+            403,
+            "forbidden",
+            f"{kind} {current.get('local_id') or record_id} would belong to another "
+            "organisation; operators write their own organisation's records",
+            "activity" if kind == "finds" else ORG_OWNED.get(kind, "local_id"),
+        )
+
+
+def status_before(session: Session, kind: str, record_id: int, version: int) -> str | None:
+    """The review status of ``version`` of a record (None if there is no such version)."""
+    data = session.execute(
+        select(t.RecordVersion.data).where(
+            t.RecordVersion.kind == kind,
+            t.RecordVersion.record_id == record_id,
+            t.RecordVersion.version == version,
+        )
+    ).scalar_one_or_none()
+    return None if data is None else data.get("review_status")
+
+
+def _organisations_of_authors(session: Session, kind: str, ids: list[int]) -> dict[int, Any]:
+    """For records ``ids`` of ``kind``: the organisation of the user who created each (its
+    version 1 in the history; a record created by the command line or a user since removed
+    has none)."""
+    out: dict[int, Any] = {}
+    for start in range(0, len(ids), 500):
+        chunk = ids[start : start + 500]
+        rows = session.execute(
+            select(t.RecordVersion.record_id, t.User.organisation_id)
+            .outerjoin(t.User, t.User.name == t.RecordVersion.changed_by)
+            .where(
+                t.RecordVersion.kind == kind,
+                t.RecordVersion.version == 1,
+                t.RecordVersion.record_id.in_(chunk),
+            )
+        ).all()
+        out.update({rid: org for rid, org in rows})
+    return out
+
+
+def _statuses_before(session: Session, kind: str, rows: list[dict[str, Any]]) -> dict[int, Any]:
+    """For records edited at least once: the review status of the version before the current."""
+    out: dict[int, Any] = {}
+    wanted = {r["id"]: r["version"] - 1 for r in rows}
+    ids = list(wanted)
+    for start in range(0, len(ids), 500):
+        chunk = ids[start : start + 500]
+        found = session.execute(
+            select(t.RecordVersion.record_id, t.RecordVersion.version, t.RecordVersion.data).where(
+                t.RecordVersion.kind == kind, t.RecordVersion.record_id.in_(chunk)
+            )
+        ).all()
+        out.update({rid: data.get("review_status") for rid, v, data in found if wanted[rid] == v})
+    return out
+
+
+def _listed(names: list[str], at_most: int = 5) -> str:
+    shown = ", ".join(names[:at_most])
+    return shown + (f" and {len(names) - at_most} more" if len(names) > at_most else "")
+
+
+def check_owned_import(who: Principal, session: Session, kind: str, since: dt.datetime) -> None:
+    """After an operator's import wrote its rows, before the commit: every record it created
+    or changed (``updated_by`` the operator, ``updated_at`` since the import began) must be the
+    operator's organisation's, and every record it changed must have been a draft or rejected
+    before: the same rules as :func:`check_owned_write` and :func:`check_may_edit` on the API.
+    Raises :class:`BadInput` naming the records (the import is then rolled back whole)."""
+    if who.role in REVIEWERS:
+        return
+    table: Any = table_of(kind)
+    written = [
+        dict(r)
+        for r in session.execute(
+            select(table.__table__).where(table.updated_by == who.name, table.updated_at >= since)
+        ).mappings()
+    ]
+    if not written:
+        return
+    org = who.organisation_id
+    changed = [r for r in written if r["version"] > 1]
+    if kind in ORG_OWNED:
+        owners = {r["id"]: r[ORG_OWNED[kind]] for r in written}
+    elif kind == "finds":
+        activities = {r["activity_id"] for r in written if r["activity_id"] is not None}
+        of_activity = dict(
+            session.execute(
+                select(t.Activity.id, t.Activity.organisation_id).where(
+                    t.Activity.id.in_(activities)
+                )
+            ).all()
+        )
+        authors = _organisations_of_authors(
+            session, kind, [r["id"] for r in written if r["activity_id"] is None]
+        )
+        owners = {
+            r["id"]: of_activity.get(r["activity_id"]) if r["activity_id"] else authors.get(r["id"])
+            for r in written
+        }
+    else:
+        authors = _organisations_of_authors(session, kind, [r["id"] for r in changed])
+        owners = {r["id"]: org if r["version"] == 1 else authors.get(r["id"]) for r in written}
+
+    def name(row: dict[str, Any]) -> str:
+        return str(row.get("local_id") or row["id"])
+
+    foreign = [name(r) for r in written if owners.get(r["id"]) != org]
+    if foreign:
+        raise BadInput(
+            f"{len(foreign)} of the {kind} belong to another organisation: {_listed(foreign)}",
+            field="organisation" if kind in ORG_OWNED else "local_id",
+            fix="Operators import their own organisation's records only; give new records "
+            "their own local ids, and ask an IM officer to change another organisation's",
+        )
+    before = _statuses_before(session, kind, changed)
+    locked = [
+        f"{name(r)} ({before.get(r['id'])})"
+        for r in changed
+        if before.get(r["id"]) not in EDITABLE_BY_OPERATOR
+    ]
+    if locked:
+        raise BadInput(
+            f"{len(locked)} of the {kind} were already submitted or approved: {_listed(locked)}",
+            field="local_id",
+            fix="Operators change drafts and rejected records only; ask an IM officer to "
+            "reject the record (it then comes back to you to correct), or leave it out",
+        )
+
+
 def check_may_review(who: Principal, kind: str) -> None:
     if who.anonymous:
         raise _deny(who, "review")
@@ -445,6 +589,7 @@ def create_record(
         if who.role == "operator" and kind == "finds":
             _check_own_activity(session, who, values)
         record_id = registry.add(kind, values, status=status)
+        check_owned_write(who, session, kind, record_id)
         row = registry.get(kind, record_id)
         bump(session)
     response.headers["Location"] = f"/api/records/{kind}/{record_id}"
@@ -531,20 +676,19 @@ def edit_record(
         issues = [i for i in check_record(registry, kind, merged) if i.severity == "error"]
         if issues:
             raise _issues_error(issues)
-        return _save(
-            registry,
-            kind,
-            record_id,
-            body.version,
-            lambda: registry.edit(
+
+        def write() -> None:
+            registry.edit(
                 kind,
                 record_id,
                 body.version,
                 changes,
                 note=body.note,
                 review="draft" if corrected else None,  # corrected: a draft, then resubmitted
-            ),
-        )
+            )
+            check_owned_write(who, session, kind, record_id)
+
+        return _save(registry, kind, record_id, body.version, write)
 
 
 def _transition(

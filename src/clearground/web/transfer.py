@@ -19,7 +19,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, File, Form, Query, Request, UploadFile
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import FileResponse, JSONResponse
-from sqlalchemy import func, select
+from sqlalchemy import select
 from starlette.background import BackgroundTask
 
 from clearground.domain.errors import BadInput
@@ -46,6 +46,7 @@ from clearground.web.records import (
     REVIEWERS,
     check_kind,
     check_may_write,
+    check_owned_import,
     may_read_kind,
 )
 
@@ -98,7 +99,12 @@ def export(
         if organisation not in (None, own):
             raise ApiError(403, "forbidden", "operators export their own organisation's records")
         organisation = own
-    f = q.Filters(date_from, until, district, organisation, approved_only=False)
+    # an operator's file holds what the API and OGC give it: its organisation's own records,
+    # not those of the units under it (one rule on every read path, see records.read_filter)
+    exact = who.organisation_id if who.role == "operator" else None
+    f = q.Filters(
+        date_from, until, district, organisation, approved_only=False, organisation_id=exact
+    )
     with store_of(request).session() as session:
         frame = q.export_frame(session, kind, f)
     folder = Path(tempfile.mkdtemp(prefix="clearground-export-"))
@@ -119,34 +125,14 @@ def _remove(folder: Path) -> None:
 
 
 def _guard_for(who: Principal, kind: str) -> Any:
-    """For operators: refuse (roll back) an import that wrote another organisation's records."""
+    """For operators: refuse (roll back) an import that wrote another organisation's records
+    or changed records already submitted or approved (``records.check_owned_import``)."""
     if who.role in REVIEWERS:
         return None
-    org = who.organisation_id
+    since = dt.datetime.now(dt.UTC).replace(tzinfo=None)
 
     def guard(registry: Registry) -> None:
-        session = registry.session
-        foreign = 0
-        if kind in ORG_OWNED:
-            table: Any = t.RECORD_TABLES[kind]
-            foreign = session.execute(
-                select(func.count()).where(
-                    table.updated_by == who.name, table.organisation_id != org
-                )
-            ).scalar_one()
-        elif kind == "finds":
-            others = select(t.Activity.id).where(t.Activity.organisation_id != org)
-            foreign = session.execute(
-                select(func.count()).where(
-                    t.Find.updated_by == who.name, t.Find.activity_id.in_(others)
-                )
-            ).scalar_one()
-        if foreign:
-            raise BadInput(
-                f"{foreign} of the {kind} belong to another organisation",
-                field="organisation",
-                fix="Operators import their own organisation's records only",
-            )
+        check_owned_import(who, registry.session, kind, since)
 
     return guard
 
