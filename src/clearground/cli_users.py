@@ -1,5 +1,6 @@
-"""``clearground user add|token|revoke-token|list``: users, roles and API tokens;
-``clearground rotate-key``: a new key for signing session cookies.
+"""``clearground user add|token|revoke-token|list|password|disable|enable|sessions|end-sessions``:
+users, roles, API tokens and web sessions; ``clearground rotate-key``: a new key for signing
+session cookies.
 
 Tokens are printed once, on stdout, at the end of the last line; only their SHA-256 is kept.
 ``user list`` prints no secret (no password hash, no token hash).
@@ -87,6 +88,111 @@ def revoke_token(
     with store.session() as session:
         n = revoke_tokens(session, name)
     sys.stdout.write(f"Revoked {n} API token{'' if n == 1 else 's'} of {name}.\n")
+
+
+def _password(given: str | None) -> str:
+    password = given or os.environ.get("CLEARGROUND_PASSWORD") or None
+    if password is None:
+        if not sys.stdin.isatty():
+            raise BadInput(
+                "no new password given",
+                field="--password",
+                fix="Give --password or set CLEARGROUND_PASSWORD",
+            )
+        password = typer.prompt("New password", hide_input=True, confirmation_prompt=True)
+    return password
+
+
+def _ended(n: int) -> str:
+    return f"{n} session{'' if n == 1 else 's'} ended"
+
+
+@user_app.command("password")
+def password_command(
+    name: Annotated[str, typer.Argument(help="user name")],
+    password: Annotated[
+        str | None,
+        typer.Option(
+            "--password", help="the new password (default: $CLEARGROUND_PASSWORD or a prompt)"
+        ),
+    ] = None,
+    db: DbOption = None,
+) -> None:
+    """Set a user's password; the user's open web sessions end (sign in again)."""
+    from clearground.store.users import set_password
+
+    new = _password(password)
+    store = _open(db)
+    with store.session(write=True) as session:
+        n = set_password(session, name, new)
+    sys.stdout.write(f"Password of {name} changed; {_ended(n)}.\n")
+
+
+@user_app.command("disable")
+def disable(
+    name: Annotated[str, typer.Argument(help="user name")],
+    db: DbOption = None,
+) -> None:
+    """Disable a user: no sign-in, open sessions end, API tokens refused (until enabled)."""
+    from clearground.store.users import set_disabled
+
+    store = _open(db)
+    with store.session(write=True) as session:
+        n = set_disabled(session, name, True)
+    sys.stdout.write(f"User {name} disabled; {_ended(n)}.\n")
+
+
+@user_app.command("enable")
+def enable(
+    name: Annotated[str, typer.Argument(help="user name")],
+    db: DbOption = None,
+) -> None:
+    """Enable a disabled user again (its API tokens work again; sessions stay ended)."""
+    from clearground.store.users import set_disabled
+
+    store = _open(db)
+    with store.session(write=True) as session:
+        set_disabled(session, name, False)
+    sys.stdout.write(f"User {name} enabled.\n")
+
+
+@user_app.command("sessions")
+def sessions_command(
+    name: Annotated[str, typer.Argument(help="user name")],
+    as_json: JsonOption = False,
+    db: DbOption = None,
+) -> None:
+    """A user's web sessions, newest first: started, last seen, open or when and why ended."""
+    from clearground.store.sessions import SessionLimits, sessions_of
+
+    store = _open(db)
+    with store.session() as session:
+        rows = sessions_of(session, name, SessionLimits.from_env())
+    if as_json:
+        sys.stdout.write(json.dumps({"user": name, "sessions": rows}) + "\n")
+        return
+    if not rows:
+        sys.stdout.write(f"{name} has no web sessions.\n")
+    for row in rows:
+        state = "open" if row["open"] else f"ended {row['ended']} ({row['end_reason']})"
+        sys.stdout.write(
+            f"session {row['id']}: started {row['started']}, last seen {row['last_seen']}, "
+            f"{state}\n"
+        )
+
+
+@user_app.command("end-sessions")
+def end_sessions(
+    name: Annotated[str, typer.Argument(help="user name")],
+    db: DbOption = None,
+) -> None:
+    """End every open web session of a user (signed out everywhere; tokens are untouched)."""
+    from clearground.store.sessions import end_sessions_of
+
+    store = _open(db)
+    with store.session(write=True) as session:
+        n = end_sessions_of(session, name)
+    sys.stdout.write(f"{_ended(n).capitalize()} for {name}.\n")
 
 
 @user_app.command("list")

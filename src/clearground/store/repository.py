@@ -206,6 +206,8 @@ class Registry:
             ).scalar_one_or_none()
             if found is None and table is t.Location and column == "name":
                 found = self._location_by_any_name(value)
+            if found is None and table is t.Organisation and column == "name":
+                found = self._organisation_by_other_name(value)
             if found is None:
                 kind = kind_of(table)
                 raise NotFound(
@@ -216,6 +218,14 @@ class Registry:
                 )
             cache[value] = found
         return cache[value]
+
+    def _organisation_by_other_name(self, value: str) -> int | None:
+        """An organisation whose short name (``ANAMA``) or local id is ``value``, if unique."""
+        for column in (t.Organisation.short_name, t.Organisation.local_id):
+            hits = self.session.execute(select(t.Organisation.id).where(column == value)).all()
+            if len(hits) == 1:
+                return int(hits[0][0])
+        return None
 
     def _location_by_any_name(self, value: str) -> int | None:
         """A location known under ``value`` as an alternate name or short name, if unique."""

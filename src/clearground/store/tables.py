@@ -340,6 +340,26 @@ class User(Base):
     organisation_id: Mapped[int | None] = mapped_column(ForeignKey("organisation.id"))
     password_hash: Mapped[str | None] = mapped_column(String(200))
     created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=_now)
+    disabled_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+    """When an admin disabled the user (``clearground user disable``): no sign-in, no token."""
+
+
+class WebSession(Base):
+    """A signed-in browser. The cookie holds a random id; only its SHA-256 is kept here.
+
+    A session ends (``ended_at`` and ``end_reason`` set) on sign-out, when an admin ends the
+    user's sessions, when the password changes or the user is disabled; it also lapses after
+    idle time (``last_seen``) or its absolute lifetime (``created_at``), see store/sessions.py.
+    """
+
+    __tablename__ = "web_session"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user.id"), index=True)
+    id_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=_now)
+    last_seen: Mapped[dt.datetime] = mapped_column(DateTime, default=_now)
+    ended_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+    end_reason: Mapped[str | None] = mapped_column(String(40))
 
 
 class ApiToken(Base):

@@ -46,6 +46,18 @@ def hash_password(password: str) -> str:
     return _hasher.hash(password)
 
 
+_dummy_hash: str | None = None
+
+
+def _dummy() -> str:
+    """A hash of no one's password, checked for an unknown or disabled user name so that a
+    wrong name takes as long as a wrong password (no user enumeration by timing)."""
+    global _dummy_hash
+    if _dummy_hash is None:
+        _dummy_hash = _hasher.hash(secrets.token_urlsafe(16))
+    return _dummy_hash
+
+
 def verify_password(stored: str | None, password: str) -> bool:
     if not stored:
         return False
@@ -150,6 +162,8 @@ def user_by_token(session: Session, token: str, *, stamp: bool = True) -> Princi
     if row is None:
         return None
     api_token, user = row
+    if user.disabled_at is not None:
+        return None
     now = _now()
     if stamp and (api_token.last_used is None or now - api_token.last_used >= LAST_USED_STEP):
         api_token.last_used = now
@@ -161,14 +175,11 @@ def user_by_password(session: Session, name: str, password: str) -> Principal | 
     if "\x00" in name:  # no user name holds NUL, and PostgreSQL cannot compare text with it
         return None
     user = session.execute(select(t.User).where(t.User.name == name)).scalar_one_or_none()
-    if user is None or not verify_password(user.password_hash, password):
+    usable = user is not None and user.disabled_at is None and user.password_hash is not None
+    stored = user.password_hash if usable and user is not None else _dummy()
+    if not verify_password(stored, password) or not usable or user is None:
         return None
     return principal_of(user)
-
-
-def user_by_id(session: Session, user_id: int) -> Principal | None:
-    user = session.get(t.User, user_id)
-    return principal_of(user) if user is not None else None
 
 
 def user_named(session: Session, name: str) -> t.User:
@@ -182,6 +193,37 @@ def user_named(session: Session, name: str) -> t.User:
             fix="See the user names with 'clearground user list'",
         )
     return user
+
+
+def set_password(session: Session, name: str, password: str) -> int:
+    """Give the user called ``name`` a new password; every open session of the user ends
+    (a stolen cookie dies with the old password). Returns the number of sessions ended."""
+    from clearground.store.sessions import PASSWORD_CHANGED, end_user_sessions
+
+    if len(password) < 8:
+        raise BadInput(
+            "the password is too short",
+            field="--password",
+            fix="Give a password of at least 8 characters",
+        )
+    user = user_named(session, name)
+    user.password_hash = hash_password(password)
+    return end_user_sessions(session, user.id, PASSWORD_CHANGED)
+
+
+def set_disabled(session: Session, name: str, disabled: bool) -> int:
+    """Disable (or enable again) the user called ``name``. A disabled user cannot sign in, its
+    sessions end and its API tokens are refused (kept, so enabling brings them back).
+    Returns the number of sessions ended."""
+    from clearground.store.sessions import USER_DISABLED, end_user_sessions
+
+    user = user_named(session, name)
+    if not disabled:
+        user.disabled_at = None
+        return 0
+    if user.disabled_at is None:
+        user.disabled_at = _now()
+    return end_user_sessions(session, user.id, USER_DISABLED)
 
 
 def token_for(session: Session, name: str) -> str:
@@ -227,6 +269,7 @@ def list_users(session: Session) -> list[dict[str, object]]:
                 if user.organisation_id is not None
                 else None,
                 "password": user.password_hash is not None,
+                "disabled": user.disabled_at is not None,
                 "tokens": sum(1 for tok in mine if not tok.revoked),
                 "revoked_tokens": sum(1 for tok in mine if tok.revoked),
                 "last_used": max(used).isoformat(timespec="seconds") if used else None,

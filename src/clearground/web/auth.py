@@ -5,9 +5,13 @@ by ``clearground user add --token``) or from the signed session cookie set by ``
 Anyone else is the anonymous public (role ``public``). A token that is unknown or revoked is
 refused with 401, never treated as anonymous.
 
-Sessions: Starlette's signed cookie (``SessionMiddleware``), keyed by ``CLEARGROUND_SECRET``
-or by a key generated once per database. CSRF: ``GET /login`` returns a token kept in the
-session; ``POST /login`` and ``POST /logout`` must send it back in ``X-CSRF-Token``.
+Sessions are held on the server (``store/sessions.py``): the cookie, signed by Starlette's
+``SessionMiddleware`` with the key of ``store/keys.py``, carries a random session id and the
+CSRF token; the session ends on sign-out, by an admin, on a password change or when the user is
+disabled, and lapses after idle and absolute time. CSRF: ``GET /login`` returns a token kept in
+the session; every state-changing request made with the cookie sends it back in
+``X-CSRF-Token``, and a request that says it comes from another site (``Origin``,
+``Sec-Fetch-Site``) is refused even with the token.
 
 Errors: every API error is ``{"error": {"code", "message", "field"}}`` (docs/API.md).
 """
@@ -18,6 +22,7 @@ import hmac
 import secrets
 from collections.abc import Callable
 from typing import Annotated, Any
+from urllib.parse import urlsplit
 
 from fastapi import APIRouter, Depends, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -29,6 +34,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.middleware.sessions import SessionMiddleware
 
 from clearground.domain.errors import BadInput, ClearGroundError
+from clearground.store import sessions as ss
 from clearground.store import tables as t
 from clearground.store import users as u
 from clearground.store.database import RETRY_AFTER_S, Store, is_busy
@@ -150,8 +156,12 @@ def session_secret(store: Store) -> str:
 def install_auth(app: FastAPI, store: Store) -> None:
     """Sessions, the current-user dependency's store, error handlers, login/logout routes."""
     app.state.store = store
+    limits = app.state.session_limits = ss.SessionLimits.from_env()
     app.add_middleware(
-        SessionMiddleware, secret_key=session_secret(store), same_site="lax", max_age=8 * 3600
+        SessionMiddleware,
+        secret_key=session_secret(store),
+        same_site="lax",
+        max_age=int(limits.absolute.total_seconds()),
     )
     install_error_handlers(app)
     app.include_router(router)
@@ -183,13 +193,21 @@ def current_user(request: Request) -> Principal:
         if who is None:
             raise ApiError(401, "invalid_token", "the API token is unknown or revoked")
         return who
-    user_id = request.session.get("user_id")
-    if isinstance(user_id, int):
-        with store.session() as session:
-            found = u.user_by_id(session, user_id)
+    sid = request.session.get("sid")
+    if isinstance(sid, str):
+        limits = request.app.state.session_limits
+        try:
+            with store.session() as session:
+                found = ss.session_user(session, sid, limits)
+        except OperationalError:
+            # noting the use is best effort: a busy SQLite file must not refuse a read
+            with store.session() as session:
+                found = ss.session_user(session, sid, limits, stamp=False)
         if found is not None:
             return found
-        request.session.clear()
+        request.session.clear()  # ended or lapsed: the browser is signed out
+    elif "user_id" in request.session:
+        request.session.clear()  # a cookie from before server-side sessions
     return ANONYMOUS
 
 
@@ -212,8 +230,28 @@ def require(*roles: str) -> Callable[[Principal], Principal]:
     return check
 
 
+def _host_of(origin: str) -> str:
+    return urlsplit(origin).netloc.lower()
+
+
+def check_same_site(request: Request) -> None:
+    """Refuse a state-changing request that says it comes from another site: an ``Origin``
+    other than this server's host (or ``null``), or ``Sec-Fetch-Site: cross-site``. A second
+    line behind the CSRF token; requests that send neither header (scripts) pass."""
+    fetch_site = request.headers.get("sec-fetch-site", "").lower()
+    origin = request.headers.get("origin")
+    host = request.headers.get("host", request.url.netloc).lower()
+    foreign = fetch_site == "cross-site" or (
+        origin is not None and (origin == "null" or _host_of(origin) != host)
+    )
+    if foreign:
+        raise ApiError(403, "csrf_failed", "the request comes from another site (Origin)", "Origin")
+
+
 def check_csrf(request: Request) -> None:
-    """Refuse a state-changing request whose ``X-CSRF-Token`` does not match the session's."""
+    """Refuse a state-changing request whose ``X-CSRF-Token`` does not match the session's,
+    or that comes from another site (:func:`check_same_site`)."""
+    check_same_site(request)
     expected = request.session.get("csrf")
     given = request.headers.get("x-csrf-token", "")
     if not expected or not hmac.compare_digest(str(expected), given):
@@ -260,17 +298,26 @@ def login(request: Request, body: Login) -> dict[str, Any]:
     store = store_of(request)
     with store.session() as session:
         who = u.user_by_password(session, body.name, body.password)
-    if who is None:
+    if who is None or who.id is None:
         raise ApiError(401, "bad_credentials", "wrong user name or password", "password")
+    previous = request.session.get("sid")
+    with store.session(write=True) as session:
+        if isinstance(previous, str):
+            ss.end_session(session, previous)
+        sid = ss.start_session(session, who.id)
     request.session.clear()
-    request.session["user_id"] = who.id
+    request.session["sid"] = sid
     request.session["csrf"] = secrets.token_urlsafe(32)  # a fresh token once signed in
     return {"name": who.name, "role": who.role, "csrf_token": request.session["csrf"]}
 
 
 @router.post("/logout", dependencies=[Depends(check_csrf)])
 def logout(request: Request) -> dict[str, bool]:
-    """Sign out: forgets the session."""
+    """Sign out: ends the session on the server (a copy of the cookie is then worthless)."""
+    sid = request.session.get("sid")
+    if isinstance(sid, str):
+        with store_of(request).session(write=True) as session:
+            ss.end_session(session, sid)
     request.session.clear()
     return {"signed_out": True}
 

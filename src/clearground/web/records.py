@@ -565,15 +565,11 @@ def create_record(
     check_kind(kind)
     check_may_write(who, kind)
     values = parse_values(kind, dict(body.values))
-    if who.role == "operator" and kind in ORG_OWNED:
-        given = values.get(ORG_OWNED[kind], values.pop("organisation", None))
-        if given not in (None, who.organisation_id):
-            raise ApiError(
-                403,
-                "forbidden",
-                "operators enter their own organisation's records",
-                "organisation_id",
-            )
+    # an operator's record is its organisation's unless named (by id, name or short name): a
+    # name is resolved by the registry, and another organisation's record refused once written
+    unnamed = values.get(ORG_OWNED.get(kind, "")) is None and not values.get("organisation")
+    if who.role == "operator" and kind in ORG_OWNED and unnamed:
+        values.pop("organisation", None)
         values[ORG_OWNED[kind]] = who.organisation_id
     status = "submitted" if body.submit else "draft"
     with store_of(request).session(write=True) as session:
@@ -586,8 +582,6 @@ def create_record(
         lid = values.get("local_id")
         if lid and session.execute(select(table.id).where(table.local_id == lid)).first():
             raise ApiError(409, "duplicate", f"local id '{lid}' is already used", "local_id")
-        if who.role == "operator" and kind == "finds":
-            _check_own_activity(session, who, values)
         record_id = registry.add(kind, values, status=status)
         check_owned_write(who, session, kind, record_id)
         row = registry.get(kind, record_id)
@@ -601,18 +595,6 @@ def create_record(
     return Saved(
         kind=kind, id=record_id, version=1, review_status=row["review_status"], warnings=warnings
     )
-
-
-def _check_own_activity(session: Session, who: Principal, values: dict[str, Any]) -> None:
-    ref = values.get("activity_id") or values.get("activity")
-    if ref is None:
-        return
-    column = t.Activity.id if isinstance(ref, int) else t.Activity.local_id
-    org = session.execute(
-        select(t.Activity.organisation_id).where(column == ref)
-    ).scalar_one_or_none()
-    if org is not None and org != who.organisation_id:
-        raise ApiError(403, "forbidden", "the activity belongs to another organisation", "activity")
 
 
 class Edit(BaseModel):
@@ -666,9 +648,6 @@ def edit_record(
                     f"{name} is not edited directly; use the review actions",
                     name,
                 )
-        owned = ORG_OWNED.get(kind)
-        if who.role == "operator" and owned in changes and changes[owned] != who.organisation_id:
-            raise ApiError(403, "forbidden", "operators keep their organisation", owned)
         corrected = who.role == "operator" and current["review_status"] == "rejected"
         registry = Registry(session, user=who.name)
         merged = {k: v for k, v in current.items() if k not in BOOKKEEPING and k != "id"}
