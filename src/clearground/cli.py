@@ -169,7 +169,7 @@ def _serve(url: str, host: str, port: int) -> None:
     from clearground.web.app import create_app
 
     err.print(f"Clearground is serving at http://{host}:{port}/  (Ctrl+C to stop)")
-    uvicorn.run(create_app(url), host=host, port=port, log_level="warning")
+    uvicorn.run(create_app(url), host=host, port=port, log_level="warning", server_header=False)
 
 
 THREADS_ENV = "CLEARGROUND_THREADS"
@@ -248,6 +248,7 @@ def serve(
         port=port,
         workers=workers,
         log_level="warning",
+        server_header=False,  # the app names no server software (web/security.py)
     )
 
 

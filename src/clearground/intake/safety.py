@@ -58,7 +58,9 @@ GDAL_SAFE_OPTIONS = {
 }
 
 
-def _env_int(name: str, default: int, scale: int = 1) -> int:
+def env_number(name: str, default: int, scale: int = 1) -> int:
+    """The setting `name` from the environment times `scale` (at least 1), else `default`
+    times `scale`; a value that is not a number is BadInput naming the setting."""
     raw = os.environ.get(name)
     if raw is None or raw.strip() == "":
         return default * scale
@@ -95,15 +97,17 @@ class Limits:
         """The limits, each overridable by a ``CLEARGROUND_*`` setting (docs/SECURITY.md)."""
         d = cls()
         return cls(
-            upload_bytes=_env_int("CLEARGROUND_UPLOAD_MAX_MB", d.upload_bytes // MIB, MIB),
-            unpacked_bytes=_env_int(
+            upload_bytes=env_number("CLEARGROUND_UPLOAD_MAX_MB", d.upload_bytes // MIB, MIB),
+            unpacked_bytes=env_number(
                 "CLEARGROUND_UPLOAD_MAX_UNPACKED_MB", d.unpacked_bytes // MIB, MIB
             ),
-            rows=_env_int("CLEARGROUND_IMPORT_MAX_ROWS", d.rows),
-            vertices=_env_int("CLEARGROUND_MAX_VERTICES", d.vertices),
-            seconds=float(_env_int("CLEARGROUND_UPLOAD_READ_SECONDS", int(d.seconds))),
-            memory_bytes=_env_int("CLEARGROUND_UPLOAD_READ_MEMORY_MB", d.memory_bytes // MIB, MIB),
-            issues_listed=_env_int("CLEARGROUND_REPORT_MAX_ISSUES", d.issues_listed),
+            rows=env_number("CLEARGROUND_IMPORT_MAX_ROWS", d.rows),
+            vertices=env_number("CLEARGROUND_MAX_VERTICES", d.vertices),
+            seconds=float(env_number("CLEARGROUND_UPLOAD_READ_SECONDS", int(d.seconds))),
+            memory_bytes=env_number(
+                "CLEARGROUND_UPLOAD_READ_MEMORY_MB", d.memory_bytes // MIB, MIB
+            ),
+            issues_listed=env_number("CLEARGROUND_REPORT_MAX_ISSUES", d.issues_listed),
         )
 
 

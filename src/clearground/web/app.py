@@ -32,6 +32,8 @@ from clearground.store.database import Store
 from clearground.web import dashboard, maps, ogc, pages, record_pages, records, transfer
 from clearground.web.auth import CurrentUser, install_auth, reject_nul
 from clearground.web.cache import Cache
+from clearground.web.limits import BodyLimit
+from clearground.web.security import SecurityHeaders
 
 WEB = resources.files("clearground") / "web"
 CACHE_SECONDS = 30.0
@@ -146,6 +148,8 @@ def create_app(db_url: str) -> FastAPI:
         redoc_url=None,
     )
     install_auth(app, store)
+    app.add_middleware(BodyLimit)  # bodies over their limit: 413 before they are parsed
+    app.add_middleware(SecurityHeaders)  # outermost: every answer gets the headers
     app.state.figures = figures
     app.state.ogc_cache = ogc.AnswerCache()
     for part in (ogc, pages, records, record_pages, transfer, maps, dashboard):

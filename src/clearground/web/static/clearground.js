@@ -31,8 +31,17 @@
   const legend = L.control({ position: "bottomright" });
   legend.onAdd = function () {
     const div = L.DomUtil.create("div", "legend");
-    div.innerHTML = "<b>Cleared (ha)</b><br>" + steps.map((s, i) =>
-      `<i style="background:${colour(s + 1)}"></i>&gt; ${fmt.format(s)}`).join("<br>");
+    // built element by element: the pages' policy allows no inline style attribute
+    const title = document.createElement("b");
+    title.textContent = "Cleared (ha)";
+    div.appendChild(title);
+    steps.forEach((s) => {
+      div.appendChild(document.createElement("br"));
+      const swatch = document.createElement("i");
+      swatch.style.background = colour(s + 1);
+      div.appendChild(swatch);
+      div.appendChild(document.createTextNode("> " + fmt.format(s)));
+    });
     return div;
   };
   legend.addTo(map);
