@@ -41,7 +41,12 @@ def api(store: Store) -> tuple[TestClient, dict[str, Any]]:
         reg = Registry(s)
         ids["unit"] = reg.add(
             "organisations",
-            {"local_id": "OA1", "name": "Alpha 1st Battalion", "kind": "military_unit", "parent": "Alpha"},
+            {
+                "local_id": "OA1",
+                "name": "Alpha 1st Battalion",
+                "kind": "military_unit",
+                "parent": "Alpha",
+            },
         )
         reg.add(
             "activities",
@@ -151,7 +156,10 @@ def test_an_import_cannot_overwrite_records_loaded_by_the_centre(api: Any, store
     assert r.status_code == 400, r.text
     assert "X1" in r.json()["error"]["message"]
     x1 = _row(store, "accidents", ids["X1"])
-    assert (x1["review_status"], x1["description"]) == ("approved", "AP mine, two civilians injured")
+    assert (x1["review_status"], x1["description"]) == (
+        "approved",
+        "AP mine, two civilians injured",
+    )
     h1 = _row(store, "hazards", ids["H1"])
     r = _upload(client, "hazards", as_(ids, "operator"), _hazard("H1", BRAVO_HAZARD))
     assert r.status_code == 400 and _row(store, "hazards", ids["H1"])["version"] == h1["version"]
@@ -182,7 +190,9 @@ def test_an_operator_reimports_its_drafts_but_not_its_approved_records(
         headers=officer,
     )
     assert rejected.status_code == 200, rejected.text
-    again = _upload(client, "hazards", alpha, _hazard("HA-2", box(47.60, 40.20, 47.612, 40.205), "fixed"))
+    again = _upload(
+        client, "hazards", alpha, _hazard("HA-2", box(47.60, 40.20, 47.612, 40.205), "fixed")
+    )
     assert again.status_code == 200 and again.json()["updated"] == 1, again.text
     assert _row(store, "hazards", by_lid["HA-2"])["review_status"] == "submitted"
     # an approved one is the centre's now: a changed re-import is refused, nothing written
