@@ -378,10 +378,7 @@ def _prepare_rows(
     records: list[dict[str, Any]] = frame.to_dict("records")  # type: ignore[assignment]
     ids = [r.get("local_id") for r in records]
     if any(v is None for v in ids):
-        for r in records:
-            if r.get("local_id") is None:
-                content = {k: v for k, v in r.items() if k != "_row" and v is not None}
-                r["local_id"] = f"{kind.upper()[:3]}-{checks.content_key(content)}"
+        report.issues += _content_ids(kind, records, report.unit)
     existing = _existing(registry, table, [r["local_id"] for r in records])
     rows: list[_Row] = []
     total = len(records)
@@ -416,6 +413,45 @@ def _prepare_rows(
     say("checking", total, total)
     del cols
     return rows
+
+
+REPEATS_ARE_SUSPECT = ("hazards", "activities")
+"""Kinds where a row identical to another is more likely a mistake than a second record."""
+
+
+def _content_ids(kind: str, records: list[dict[str, Any]], unit: str) -> list[Issue]:
+    """Give rows without a local id one made from their content and its occurrence number.
+
+    Identical rows are different records (two victims of one accident with the same age
+    band, sex and outcome): the first keeps the plain content key, the n-th gets ``-n``
+    after it, so importing the file again finds each row's own record. For kinds where a
+    repeat is likely a mistake the repeat is imported too, with a warning.
+    """
+    issues: list[Issue] = []
+    seen: dict[str, tuple[int, int]] = {}  # content key -> (rows so far, first row)
+    for r in records:
+        if r.get("local_id") is not None:
+            continue
+        content = {k: v for k, v in r.items() if k != "_row" and v is not None}
+        key = checks.content_key(content)
+        row = int(r["_row"])
+        n, first = seen.get(key, (0, row))
+        seen[key] = (n + 1, first)
+        r["local_id"] = f"{kind.upper()[:3]}-{key}" + (f"-{n + 1}" if n else "")
+        if n and kind in REPEATS_ARE_SUSPECT:
+            issues.append(
+                Issue(
+                    row,
+                    None,
+                    f"{unit} {row} repeats {unit} {first} (same content, no local id); "
+                    "imported as a record of its own",
+                    "repeated_row",
+                    severity="warning",
+                    record=r["local_id"],
+                    fix=f"Delete the repeat if it is the same {kind[:-1]}",
+                )
+            )
+    return issues
 
 
 def _check_of(exc: BadInput) -> str:
