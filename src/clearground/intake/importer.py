@@ -559,6 +559,26 @@ def _write(
                 return
             new.remove(culprit)
     report.created = len(new)
+    if "location_id" in columns_of(table_of(kind)):
+        outside = [
+            r
+            for r in new
+            if (r.prepared or {}).get("geometry") is not None
+            and (r.prepared or {}).get("location_id") is None
+        ]
+        report.outside_districts = len(outside)
+        if outside:
+            report.issues.append(
+                Issue(
+                    None,
+                    "location",
+                    f"{len(outside):,} of the new {kind} lie outside every district and have "
+                    f"none (first: {report.unit} {outside[0].row})",
+                    "outside_districts",
+                    severity="warning",
+                    fix="Check their coordinates, or give their district in a location column",
+                )
+            )
     for r, diff in changed:
         current = r.existing or {}
         registry.edit(
