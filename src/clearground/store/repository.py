@@ -200,9 +200,9 @@ class Registry:
         """The id of the district holding ``geom``: for an area (or a line) the district it
         overlaps most, for a point the one containing it; None outside every district.
 
-        Records whose input names no district are placed with it at import, entry and edit
-        (overlaps are compared in degrees², which within one record's extent ranks
-        districts as their areas on the ground do).
+        Records whose input names no district are placed with it at import, entry and edit.
+        Overlaps are compared in degrees² times the cosine of their latitude, which ranks
+        them as their areas on the ground do.
         """
         if geom is None or geom.is_empty:
             return None
@@ -223,6 +223,8 @@ class Registry:
         try:
             common = shapely.intersection(shapes[hits], geom)
             size = shapely.area(common) if geom.area > 0 else shapely.length(common)
+            # degrees² to ground: a degree of longitude shrinks with the cosine of latitude
+            size = size * np.cos(np.radians(shapely.get_y(shapely.centroid(common))))
         except shapely.errors.GEOSException:
             return ids[hits[0]]
         if not np.any(size > 0):
