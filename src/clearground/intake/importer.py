@@ -26,7 +26,13 @@ from sqlalchemy import JSON, Date, select
 from clearground.domain.errors import BadInput, TooLarge
 from clearground.domain.records import KINDS
 from clearground.intake import checks, records, safety
-from clearground.intake.mapping import Mapping, load_mapping, unit_factor
+from clearground.intake.mapping import (
+    Mapping,
+    check_columns,
+    check_fields,
+    load_mapping,
+    unit_factor,
+)
 from clearground.intake.readers import Source, read_source
 from clearground.intake.report import ImportReport, Issue
 from clearground.store import tables as t
@@ -117,9 +123,23 @@ def read_input(
                 )
             return Input("form", n, issues, frame.copy(), frame=frame)
     plan = load_mapping(mapping)
+    fields = mapping_fields(kind)
+    check_fields(plan, kind, fields)  # before the file is read
     source = read_source(path, plan, crs, limits)
+    header = set(source.frame.columns) | set(source.raw.columns if source.raw is not None else [])
+    check_columns(plan, header, fields, ALIASES)  # before any row is checked
     original = source.raw if source.raw is not None else source.frame.copy()
     return Input(source.unit, len(source.frame), list(source.issues), original, None, source, plan)
+
+
+def mapping_fields(kind: str) -> set[str]:
+    """The fields a mapping may name for ``kind``: its columns (less what Clearground sets
+    or computes), the names of the records it refers to, and their aliases."""
+    cols = columns_of(table_of(kind))
+    refs = REFERENCES.get(kind, {})
+    fields = {n for n in cols if n not in SYSTEM_COLUMNS} | set(refs)
+    fields |= {alias for alias, target in ALIASES.items() if target in fields}
+    return fields | ({"form"} if kind == "records" else set())
 
 
 def import_file(

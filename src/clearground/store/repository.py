@@ -612,9 +612,13 @@ class Registry:
         district = self.session.execute(
             select(t.Location.kind, t.Location.geometry).where(t.Location.id == held)
         ).first()
-        if district is not None and district.kind == "district" and district.geometry is not None:
-            if not shapely.intersects(district.geometry, geom):
-                row["location_id"] = self.place(geom)
+        if (
+            district is not None
+            and district.kind == "district"
+            and district.geometry is not None
+            and not shapely.intersects(district.geometry, geom)
+        ):
+            row["location_id"] = self.place(geom)
 
     def set_review_status(
         self,
