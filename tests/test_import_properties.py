@@ -245,3 +245,39 @@ def test_reimport_without_fix_geometry_gives_row_reasons(store: Store, folder: P
             (2, "invalid_polygon"),
             (4, "invalid_polygon"),
         }
+
+
+def test_identical_rows_without_ids_are_records_of_their_own(db_url: str, tmp_path: Path) -> None:
+    """Identical rows are not duplicates (issue 17, item 4): three identical hazards are
+    three records with a warning naming the repeats, three identical accidents three records
+    without one; importing the files again changes nothing."""
+    from tests.conftest import run_cli
+
+    square = {"type": "Polygon", "coordinates": [_ring(SQUARE)]}
+    doc = {
+        "type": "FeatureCollection",
+        "features": [{"type": "Feature", "properties": {"kind": "SHA"}, "geometry": square}] * 3,
+    }
+    hazards = tmp_path / "same.geojson"
+    hazards.write_text(json.dumps(doc), encoding="utf-8")
+    accidents = tmp_path / "same.csv"
+    accidents.write_text(
+        "kind,accident_date,lat,lon\n" + "incident,2021-03-04,39.903,46.903\n" * 4,
+        encoding="utf-8",
+    )
+    for kind, path, n in (("hazards", hazards, 3), ("accidents", accidents, 4)):
+        proc = run_cli("import", kind, str(path), "--db", db_url, "--json")
+        report = json.loads(proc.stdout)
+        assert report["created"] == n
+        repeats = [i for i in report["issues"] if i["check"] == "repeated_row"]
+        if kind == "hazards":
+            assert [i["message"].split(": ", 1)[1][:27] for i in repeats] == [
+                "feature 2 repeats feature 1",
+                "feature 3 repeats feature 1",
+            ]
+            assert all(i["severity"] == "warning" for i in repeats)
+        else:
+            assert repeats == []
+        assert "local id given twice" not in proc.stdout
+        again = json.loads(run_cli("import", kind, str(path), "--db", db_url, "--json").stdout)
+        assert (again["created"], again["updated"], again["unchanged"]) == (0, 0, n)
