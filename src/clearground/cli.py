@@ -283,7 +283,9 @@ def stats(
         finds = q.finds_frame(session, f)
         victims = q.victims_frame(session, f)
         funding, rates = q.funding_frames(session, f)
+        hazards = _hazards_doc(session, f, by == "district")
     doc: dict[str, Any] = st.summary(acts, finds, victims)
+    doc["hazards"] = hazards
     doc["funding"] = st.funding_summary(funding, rates)
     doc["tables"] = st.monitor_tables(acts, finds, victims, funding, rates)
     doc["filters"] = f.as_dict()
@@ -294,6 +296,64 @@ def stats(
         sys.stdout.write(json.dumps(doc, ensure_ascii=False) + "\n")
         return
     _print_stats(doc)
+
+
+def _hazards_doc(session: Any, f: Any, by_district: bool) -> dict[str, Any]:
+    """Hazards known by ``--until`` (today without it): how many, their area, and the area
+    still to release (area less what releasing activities ended by then took from each),
+    by status and kind, and by district with ``--by district``. Review and district filters
+    apply as to the other figures; hazards have no organisation, so that filter does not."""
+    from sqlalchemy import func, select
+    from sqlalchemy.orm import aliased
+
+    from clearground.store import queries as q
+    from clearground.store import tables as t
+
+    until = f.date_until or dt.date.today()
+    loc = aliased(t.Location)
+    stmt: Any = (
+        select(t.Hazard.id, t.Hazard.kind, t.Hazard.status, t.Hazard.area_m2, loc.name.label("d"))
+        .outerjoin(loc, loc.id == t.Hazard.location_id)
+        .where((t.Hazard.info_date.is_(None)) | (t.Hazard.info_date <= until))
+    )
+    if f.approved_only:
+        stmt = stmt.where(t.Hazard.review_status == "approved")
+    if f.district:
+        stmt = stmt.where(t.Hazard.location_id.in_(q.district_ids(session, f.district)))
+    released_q: Any = (
+        select(t.Activity.hazard_id, func.sum(t.Activity.area_m2))
+        .where(t.Activity.result.in_(("cancelled", "reduced", "cleared")))
+        .where(t.Activity.hazard_id.is_not(None))
+        .where(t.Activity.end_date <= until)
+        .group_by(t.Activity.hazard_id)
+    )
+    if f.approved_only:
+        released_q = released_q.where(t.Activity.review_status == "approved")
+    released = {hid: float(a or 0.0) for hid, a in session.execute(released_q).all()}
+
+    def empty() -> dict[str, float]:
+        return {"count": 0, "area_m2": 0.0, "remaining_m2": 0.0}
+
+    total = empty()
+    parts: dict[str, dict[str, dict[str, float]]] = {"by_status": {}, "by_kind": {}}
+    if by_district:
+        parts["by_district"] = {}
+    for hid, kind, status, area, district in session.execute(stmt).all():
+        area = float(area or 0.0)
+        left = max(area - released.get(hid, 0.0), 0.0)
+        keys = {"by_status": status, "by_kind": kind, "by_district": district or "(none)"}
+        for part in [total, *(parts[n].setdefault(str(keys[n]), empty()) for n in parts)]:
+            part["count"] += 1
+            part["area_m2"] += area
+            part["remaining_m2"] += left
+    rounded = {k: round(v, 1) if k != "count" else int(v) for k, v in total.items()}
+    out: dict[str, Any] = dict(rounded)
+    for name, groups in parts.items():
+        out[name] = {
+            key: {k: round(v, 1) if k != "count" else int(v) for k, v in g.items()}
+            for key, g in sorted(groups.items())
+        }
+    return out
 
 
 def _print_stats(doc: dict[str, Any]) -> None:
@@ -308,6 +368,11 @@ def _print_stats(doc: dict[str, Any]) -> None:
     for k, v in doc["casualties"].items():
         table.add_row(f"Casualties: {k}", f"{v:,}")
     table.add_row("Funding (USD at the rate of its date)", f"{doc['funding']['total_usd']:,.0f}")
+    hazards = doc["hazards"]
+    table.add_row(
+        "Hazards (still to release)",
+        f"{hazards['count']:,} ({hazards['remaining_m2'] / 1e4:,.1f} ha)",
+    )
     out.print(table)
     if "breakdown" in doc:
         part = Table(title=f"By {doc['by']}")

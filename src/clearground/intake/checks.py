@@ -65,11 +65,14 @@ def check_geometries(
                 "or ask the administrator to raise CLEARGROUND_MAX_VERTICES",
             )
         )
+    coords, owner = shapely.get_coordinates(geoms, return_index=True)
+    not_finite = set(np.unique(owner[~np.isfinite(coords).all(axis=1)]).tolist())
     if shape == "point" and len(geoms):
         # the common bulk case, vectorised: only rows that fail a check are looked at again
         ok = (shapely.get_type_id(geoms) == 0) & ~shapely.is_empty(geoms)
+        ok[list(not_finite)] = False
         if area is not None:
-            ok &= shapely.contains(area, geoms)
+            ok[ok] = shapely.contains(area, geoms[ok])
         suspects = np.flatnonzero(~ok).tolist()
     for i in suspects:
         if i in too_many:
@@ -87,6 +90,17 @@ def check_geometries(
                         fix="Give a polygon or point for this record",
                     )
                 )
+            continue
+        if i in not_finite:
+            issues.append(
+                Issue(
+                    row,
+                    "geometry",
+                    "the geometry has coordinates that are not numbers (NaN or infinite)",
+                    "unparseable",
+                    fix="Check the coordinates: every vertex needs a longitude and a latitude",
+                )
+            )
             continue
         if shape == "polygon" and geom.geom_type not in ("Polygon", "MultiPolygon"):
             issues.append(
@@ -271,14 +285,33 @@ def check_dates(
 
 
 def content_key(values: dict[str, object]) -> str:
-    """A stable key from a row's content, for files without local ids."""
+    """A stable key from a row's content, for files without local ids.
+
+    Any geometry gives a key, valid or not: an invalid polygon (self-intersecting, NaN
+    coordinates...) is keyed by its coordinates rounded to 1e-9, as they are, so that the
+    row reaches its own reason (``invalid_polygon``) instead of an internal error.
+    """
     parts = []
     for k in sorted(values):
         v = values[k]
         if isinstance(v, BaseGeometry):
-            v = shapely.to_wkb(shapely.set_precision(v, 1e-9), hex=True)
+            v = _geometry_key(v)
         parts.append(f"{k}={v!r}")
     return hashlib.sha256("|".join(parts).encode()).hexdigest()[:16]
+
+
+def _geometry_key(geom: BaseGeometry) -> str:
+    try:
+        if geom.is_valid:  # the key of valid geometries is kept as it always was
+            return str(shapely.to_wkb(shapely.set_precision(geom, 1e-9), hex=True))
+    except (shapely.errors.GEOSException, ValueError, TypeError):
+        pass
+    try:
+        with np.errstate(all="ignore"):  # NaN and huge numbers are refused by row elsewhere
+            rounded = shapely.transform(geom, lambda xy: np.round(xy, 9), include_z=None)
+        return "raw:" + str(shapely.to_wkb(rounded, hex=True))
+    except (shapely.errors.GEOSException, ValueError, TypeError):
+        return "wkt:" + shapely.to_wkt(geom, rounding_precision=-1)
 
 
 def check_duplicates(frame: pd.DataFrame) -> list[Issue]:

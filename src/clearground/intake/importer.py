@@ -26,7 +26,13 @@ from sqlalchemy import JSON, Date, select
 from clearground.domain.errors import BadInput, TooLarge
 from clearground.domain.records import KINDS
 from clearground.intake import checks, records, safety
-from clearground.intake.mapping import Mapping, load_mapping, unit_factor
+from clearground.intake.mapping import (
+    Mapping,
+    check_columns,
+    check_fields,
+    load_mapping,
+    unit_factor,
+)
 from clearground.intake.readers import Source, read_source
 from clearground.intake.report import ImportReport, Issue
 from clearground.store import tables as t
@@ -117,9 +123,23 @@ def read_input(
                 )
             return Input("form", n, issues, frame.copy(), frame=frame)
     plan = load_mapping(mapping)
+    fields = mapping_fields(kind)
+    check_fields(plan, kind, fields)  # before the file is read
     source = read_source(path, plan, crs, limits)
+    header = set(source.frame.columns) | set(source.raw.columns if source.raw is not None else [])
+    check_columns(plan, header, fields, ALIASES)  # before any row is checked
     original = source.raw if source.raw is not None else source.frame.copy()
     return Input(source.unit, len(source.frame), list(source.issues), original, None, source, plan)
+
+
+def mapping_fields(kind: str) -> set[str]:
+    """The fields a mapping may name for ``kind``: its columns (less what Clearground sets
+    or computes), the names of the records it refers to, and their aliases."""
+    cols = columns_of(table_of(kind))
+    refs = REFERENCES.get(kind, {})
+    fields = {n for n in cols if n not in SYSTEM_COLUMNS} | set(refs)
+    fields |= {alias for alias, target in ALIASES.items() if target in fields}
+    return fields | ({"form"} if kind == "records" else set())
 
 
 def import_file(
@@ -378,10 +398,7 @@ def _prepare_rows(
     records: list[dict[str, Any]] = frame.to_dict("records")  # type: ignore[assignment]
     ids = [r.get("local_id") for r in records]
     if any(v is None for v in ids):
-        for r in records:
-            if r.get("local_id") is None:
-                content = {k: v for k, v in r.items() if k != "_row" and v is not None}
-                r["local_id"] = f"{kind.upper()[:3]}-{checks.content_key(content)}"
+        report.issues += _content_ids(kind, records, report.unit)
     existing = _existing(registry, table, [r["local_id"] for r in records])
     rows: list[_Row] = []
     total = len(records)
@@ -416,6 +433,45 @@ def _prepare_rows(
     say("checking", total, total)
     del cols
     return rows
+
+
+REPEATS_ARE_SUSPECT = ("hazards", "activities")
+"""Kinds where a row identical to another is more likely a mistake than a second record."""
+
+
+def _content_ids(kind: str, records: list[dict[str, Any]], unit: str) -> list[Issue]:
+    """Give rows without a local id one made from their content and its occurrence number.
+
+    Identical rows are different records (two victims of one accident with the same age
+    band, sex and outcome): the first keeps the plain content key, the n-th gets ``-n``
+    after it, so importing the file again finds each row's own record. For kinds where a
+    repeat is likely a mistake the repeat is imported too, with a warning.
+    """
+    issues: list[Issue] = []
+    seen: dict[str, tuple[int, int]] = {}  # content key -> (rows so far, first row)
+    for r in records:
+        if r.get("local_id") is not None:
+            continue
+        content = {k: v for k, v in r.items() if k != "_row" and v is not None}
+        key = checks.content_key(content)
+        row = int(r["_row"])
+        n, first = seen.get(key, (0, row))
+        seen[key] = (n + 1, first)
+        r["local_id"] = f"{kind.upper()[:3]}-{key}" + (f"-{n + 1}" if n else "")
+        if n and kind in REPEATS_ARE_SUSPECT:
+            issues.append(
+                Issue(
+                    row,
+                    None,
+                    f"{unit} {row} repeats {unit} {first} (same content, no local id); "
+                    "imported as a record of its own",
+                    "repeated_row",
+                    severity="warning",
+                    record=r["local_id"],
+                    fix=f"Delete the repeat if it is the same {kind[:-1]}",
+                )
+            )
+    return issues
 
 
 def _check_of(exc: BadInput) -> str:
@@ -523,6 +579,26 @@ def _write(
                 return
             new.remove(culprit)
     report.created = len(new)
+    if "location_id" in columns_of(table_of(kind)):
+        outside = [
+            r
+            for r in new
+            if (r.prepared or {}).get("geometry") is not None
+            and (r.prepared or {}).get("location_id") is None
+        ]
+        report.outside_districts = len(outside)
+        if outside:
+            report.issues.append(
+                Issue(
+                    None,
+                    "location",
+                    f"{len(outside):,} of the new {kind} lie outside every district and have "
+                    f"none (first: {report.unit} {outside[0].row})",
+                    "outside_districts",
+                    severity="warning",
+                    fix="Check their coordinates, or give their district in a location column",
+                )
+            )
     for r, diff in changed:
         current = r.existing or {}
         registry.edit(

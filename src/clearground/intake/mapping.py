@@ -25,10 +25,18 @@ A mapping is YAML with any of these keys (all optional)::
       organisation: "ANAMA"
 
 Unmapped columns whose names equal model fields are taken as they are.
+
+A mapping is checked before any row is: a target field the kind does not have (in
+``columns``, ``values``, ``dates``, ``units`` or ``defaults``) is refused before the file is
+read, a source column the file lacks and a ``values``/``dates``/``units`` entry for a field
+that nothing maps are refused once its header is known. Each refusal names the mapping's
+line, the name given and the valid choices, nearest first.
 """
 
 from __future__ import annotations
 
+import difflib
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -69,6 +77,8 @@ class Mapping:
     dates: dict[str, str] = field(default_factory=dict)
     units: dict[str, str] = field(default_factory=dict)
     defaults: dict[str, Any] = field(default_factory=dict)
+    path: str | None = None  # the mapping file, for messages
+    lines: dict[str, int] = field(default_factory=dict)  # "columns.kind" -> line in the file
 
     def date_format(self, name: str) -> str | None:
         return self.dates.get(name) or self.dates.get("*")
@@ -79,7 +89,8 @@ def load_mapping(path: Path | None) -> Mapping:
     if path is None:
         return Mapping()
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        text = path.read_text(encoding="utf-8")
+        data = yaml.safe_load(text) or {}
     except (OSError, yaml.YAMLError) as exc:
         raise BadInput(
             f"cannot read the mapping: {exc}",
@@ -104,7 +115,109 @@ def load_mapping(path: Path | None) -> Mapping:
                 field=f"units.{name}",
                 fix=f"Use one of {', '.join([*AREA_UNITS, *LENGTH_UNITS])}",
             )
-    return Mapping(**{k: v for k, v in data.items() if v is not None})
+    for key in ("columns", "values", "dates", "units", "defaults"):
+        if data.get(key) is not None and not isinstance(data[key], dict):
+            raise BadInput(
+                f"line {_key_lines(text).get(key, 1)} of the mapping: {key}: must be a "
+                "mapping of field names",
+                source=str(path),
+                field=key,
+                fix="Write one 'field: value' per line under it, as in docs/INTAKE.md",
+            )
+    plan = Mapping(**{k: v for k, v in data.items() if v is not None})
+    plan.path = str(path)
+    plan.lines = _key_lines(text)
+    return plan
+
+
+def _key_lines(text: str) -> dict[str, int]:
+    """Line numbers (from 1) of the mapping's keys: "columns" and "columns.local_id"."""
+    try:
+        root = yaml.compose(text)
+    except yaml.YAMLError:
+        return {}
+    out: dict[str, int] = {}
+    if not isinstance(root, yaml.MappingNode):
+        return out
+    for key, value in root.value:
+        name = str(key.value)
+        out[name] = key.start_mark.line + 1
+        if isinstance(value, yaml.MappingNode):
+            for sub, _ in value.value:
+                out[f"{name}.{sub.value}"] = sub.start_mark.line + 1
+    return out
+
+
+def nearest_first(name: str, choices: Iterable[str]) -> list[str]:
+    """``choices`` ordered by their likeness to ``name``, the closest first."""
+    want = name.lower()
+    return sorted(
+        set(choices),
+        key=lambda c: (-difflib.SequenceMatcher(None, want, c.lower()).ratio(), c),
+    )
+
+
+def _refuse(
+    plan: Mapping, key: str, name: str, what: str, choices: Iterable[str], near: str | None = None
+) -> BadInput:
+    """The error of one mapping entry: its line, the name given, the choices nearest first."""
+    ordered = nearest_first(near or name, choices)
+    line = plan.lines.get(f"{key}.{name}") or plan.lines.get(key)
+    where = f"line {line} of the mapping" if line else "the mapping"
+    return BadInput(
+        f"{where}: {key}: {what}",
+        source=plan.path,
+        field=f"{key}.{name}",
+        value=near or name,
+        fix=(f"Did you mean '{ordered[0]}'? " if ordered else "")
+        + f"Valid choices, nearest first: {', '.join(ordered) or '(none)'}",
+    )
+
+
+def check_fields(plan: Mapping, kind: str, fields: Collection[str]) -> None:
+    """Refuse target fields that records of ``kind`` do not have (before the file is read)."""
+    for key in ("columns", "values", "dates", "units", "defaults"):
+        for name in getattr(plan, key):
+            if key == "dates" and name == "*":
+                continue
+            if name not in fields:
+                raise _refuse(plan, key, str(name), f"'{name}' is not a field of {kind}", fields)
+
+
+def check_columns(
+    plan: Mapping,
+    file_columns: Collection[str],
+    fields: Collection[str],
+    aliases: dict[str, str] | None = None,
+) -> None:
+    """Refuse source columns the file lacks, and ``values``/``dates``/``units`` entries for
+    fields that neither ``columns``, ``defaults`` nor a same-named file column gives."""
+    given = [c for c in file_columns if c not in ("_row", "geometry")]
+    for target, column in plan.columns.items():
+        if column not in file_columns:
+            raise _refuse(
+                plan,
+                "columns",
+                str(target),
+                f"{target}: '{column}' is not a column of the file",
+                given,
+                near=str(column),
+            )
+    mapped = set(plan.columns) | set(plan.defaults) | (set(file_columns) & set(fields))
+    mapped |= {b for a, b in (aliases or {}).items() if a in file_columns}
+    for key in ("values", "dates", "units"):
+        for name in getattr(plan, key):
+            if key == "dates" and name == "*":
+                continue
+            if name not in mapped:
+                raise _refuse(
+                    plan,
+                    key,
+                    str(name),
+                    f"'{name}' is not mapped: no column gives it (map it under columns: or "
+                    "give it under defaults:)",
+                    mapped - {"geometry"},
+                )
 
 
 def unit_factor(unit: str) -> float:

@@ -200,7 +200,8 @@ def _table_geometry(
             if value is None:
                 continue
             try:
-                out[i] = shapely.from_wkt(value)
+                with np.errstate(invalid="ignore"):  # NaN coordinates: checked later, by row
+                    out[i] = shapely.from_wkt(value)
             except shapely.errors.GEOSException:
                 issues.append(
                     Issue(

@@ -50,6 +50,7 @@ class ImportReport:
     dry_run: bool = False
     written: bool = False
     reject_file: str | None = None
+    outside_districts: int = 0  # new records with a geometry that lies in no district
 
     @property
     def rejected_rows(self) -> list[int]:
@@ -88,6 +89,7 @@ class ImportReport:
             "dry_run": self.dry_run,
             "written": self.written,
             "reject_file": self.reject_file,
+            "outside_districts": self.outside_districts,
             "rejected_by_reason": self.by_reason("error"),
             "warned_by_reason": self.by_reason("warning"),
             "issues": [asdict(i) | {"message": i.describe(self.unit)} for i in self.issues],

@@ -193,6 +193,43 @@ class Registry:
         self.session = session
         self.user = user
         self._ref_cache: dict[tuple[type[t.Base], str], dict[str, int]] = {}
+        self._district_index: tuple[list[int], np.ndarray, shapely.STRtree] | None = None
+
+    # districts ---------------------------------------------------------------------------------
+    def place(self, geom: BaseGeometry | None) -> int | None:
+        """The id of the district holding ``geom``: for an area (or a line) the district it
+        overlaps most, for a point the one containing it; None outside every district.
+
+        Records whose input names no district are placed with it at import, entry and edit.
+        Overlaps are compared in degrees² times the cosine of their latitude, which ranks
+        them as their areas on the ground do.
+        """
+        if geom is None or geom.is_empty:
+            return None
+        if self._district_index is None:
+            rows = self.session.execute(
+                select(t.Location.id, t.Location.geometry)
+                .where(t.Location.kind == "district", t.Location.geometry.is_not(None))
+                .order_by(t.Location.id)
+            ).all()
+            shapes = np.asarray([g for _, g in rows] + [None], dtype=object)[:-1]
+            self._district_index = ([int(i) for i, _ in rows], shapes, shapely.STRtree(shapes))
+        ids, shapes, tree = self._district_index
+        if not ids:
+            return None
+        hits = sorted(tree.query(geom, predicate="intersects").tolist())
+        if len(hits) <= 1:
+            return ids[hits[0]] if hits else None
+        try:
+            common = shapely.intersection(shapes[hits], geom)
+            size = shapely.area(common) if geom.area > 0 else shapely.length(common)
+            # degrees² to ground: a degree of longitude shrinks with the cosine of latitude
+            size = size * np.cos(np.radians(shapely.get_y(shapely.centroid(common))))
+        except shapely.errors.GEOSException:
+            return ids[hits[0]]
+        if not np.any(size > 0):
+            return ids[hits[0]]  # a point on a shared border: the first district
+        return ids[hits[int(np.argmax(size))]]
 
     # references ------------------------------------------------------------------------------
     def lookup(self, table: type[t.Base], column: str, value: str) -> int:
@@ -361,6 +398,8 @@ class Registry:
                 row.update(min_x=x0, min_y=y0, max_x=x1, max_y=y1)
             if "area_m2" in cols and spec.geometry == "polygon":
                 row["area_m2"] = None if geom is None else float(areas_m2([geom])[0])
+        if creating and "location_id" in cols and row.get("location_id") is None:
+            row["location_id"] = self.place(row.get("geometry"))  # the file named no district
         if creating:
             row["review_status"] = check_choice(status, REVIEW_STATUSES, "review_status", record)
         row["updated_by"] = self.user
@@ -528,6 +567,8 @@ class Registry:
         row = self.prepare(
             kind, {k: merged[k] for k in changes} | _context(kind, merged), creating=False
         )
+        if changes and "location_id" in columns_of(table) and "location_id" not in row:
+            self._replace(row, current)
         if review is not None:
             row.update(review_step(current["review_status"], review, reason, current["local_id"]))
         if kind == "activities" and (
@@ -565,6 +606,29 @@ class Registry:
                 fix="Reload the record and apply your change again",
             )
         return new_version
+
+    def _replace(self, row: dict[str, Any], current: Mapping[str, Any]) -> None:
+        """On an edit that names no district: place a record that has none, and place again
+        one whose new geometry has left the district it was in."""
+        geom = row.get("geometry", current.get("geometry"))
+        if geom is None:
+            return
+        held = current.get("location_id")
+        if held is None:
+            row["location_id"] = self.place(geom)
+            return
+        if "geometry" not in row:
+            return
+        district = self.session.execute(
+            select(t.Location.kind, t.Location.geometry).where(t.Location.id == held)
+        ).first()
+        if (
+            district is not None
+            and district.kind == "district"
+            and district.geometry is not None
+            and not shapely.intersects(district.geometry, geom)
+        ):
+            row["location_id"] = self.place(geom)
 
     def set_review_status(
         self,
