@@ -21,7 +21,6 @@ from typing import Any
 
 import numpy as np
 import shapely
-from psycopg.errors import IntegrityError as PsycopgIntegrityError
 from shapely.geometry.base import BaseGeometry
 from sqlalchemy import JSON, Date, DateTime, Numeric, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
@@ -476,13 +475,23 @@ class Registry:
                     return self._sqlite_rows(table, full)
                 stmt = insert(table).returning(table.id, sort_by_parameter_order=True)  # type: ignore
                 return list(self.session.execute(stmt, full).scalars())
-        except (IntegrityError, PsycopgIntegrityError, sqlite3.IntegrityError) as exc:
+        except self._refusals() as exc:
             # the unique index refused a local id that exists already: name it
             self._check_unique_local_ids(table, prepared)
             raise BadInput(
                 f"the database refused these {kind}: {getattr(exc, 'orig', exc)}",
                 fix="Check references and unique fields",
             ) from exc
+
+    def _refusals(self) -> tuple[type[BaseException], ...]:
+        """The errors a database raises for a refused unique or foreign key: SQLAlchemy's, and
+        the driver's own from the raw paths (PostgreSQL's COPY, SQLite's executemany). The
+        PostgreSQL driver is imported only when the database is PostgreSQL."""
+        if self.session.get_bind().dialect.name == "postgresql":
+            from psycopg.errors import IntegrityError as PsycopgIntegrityError
+
+            return (IntegrityError, PsycopgIntegrityError)
+        return (IntegrityError, sqlite3.IntegrityError)
 
     def _sqlite_rows(self, table: type[t.Base], rows: list[dict[str, Any]]) -> list[int]:
         """Bulk insert on SQLite with the driver's executemany, values bound as SQLAlchemy
