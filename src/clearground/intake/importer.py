@@ -37,27 +37,18 @@ from clearground.intake.readers import Source, read_source
 from clearground.intake.report import ImportReport, Issue
 from clearground.store import tables as t
 from clearground.store.database import Store
-from clearground.store.repository import REFERENCES, Registry, columns_of, table_of
+from clearground.store.repository import (
+    BBOX,
+    REFERENCES,
+    SYSTEM_COLUMNS,
+    Registry,
+    columns_of,
+    table_of,
+)
 
-SYSTEM_COLUMNS = {
-    "id",
-    "version",
-    "review_status",
-    "rejection_reason",
-    "updated_by",
-    "updated_at",
-    "change_note",
-    "area_m2",
-    "min_x",
-    "min_y",
-    "max_x",
-    "max_y",
-    "closure_error_m",
-    "rows_geometry",
-    "mines_geometry",
-    "category",
-    "fid",
-}
+IGNORED_COLUMNS = SYSTEM_COLUMNS | {"category", "fid"}
+"""Columns of a file that are not imported (ignored with a warning): what the registry sets or
+computes, a find's category (from its ordnance) and GeoPackage's feature id."""
 ALIASES = {"district": "location"}
 Progress = Callable[[str, int, int], None]
 
@@ -137,7 +128,7 @@ def mapping_fields(kind: str) -> set[str]:
     or computes), the names of the records it refers to, and their aliases."""
     cols = columns_of(table_of(kind))
     refs = REFERENCES.get(kind, {})
-    fields = {n for n in cols if n not in SYSTEM_COLUMNS} | set(refs)
+    fields = {n for n in cols if n not in IGNORED_COLUMNS} | set(refs)
     fields |= {alias for alias, target in ALIASES.items() if target in fields}
     return fields | ({"form"} if kind == "records" else set())
 
@@ -288,7 +279,7 @@ def _apply_mapping(source: Source, plan: Mapping, kind: str, report: ImportRepor
     for given, (field_name, _table, _col) in refs.items():
         if given in frame.columns and field_name in frame.columns:
             frame = frame.drop(columns=[field_name])  # ids differ between databases
-    system = [name for name in frame.columns if name in SYSTEM_COLUMNS]
+    system = [name for name in frame.columns if name in IGNORED_COLUMNS]
     if system:  # what the registry sets or computes is never taken from a file
         report.issues.append(
             Issue(
@@ -545,9 +536,7 @@ def _write(
         if any(
             not _same(prepared.get(k), r.existing.get(k))
             for k in prepared
-            if k in r.existing
-            and k
-            not in ("updated_by", "updated_at", "review_status", "min_x", "min_y", "max_x", "max_y")
+            if k in r.existing and k not in ("updated_by", "updated_at", "review_status", *BBOX)
         ):
             changed.append((r, diff))
         else:

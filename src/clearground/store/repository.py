@@ -36,6 +36,14 @@ from clearground.store.types import GeometryType
 
 SERVER_SET = ("id", "version", "review_status", "rejection_reason", "updated_by", "updated_at")
 """Columns only the registry sets, on every path that writes: never taken from input."""
+BBOX = ("min_x", "min_y", "max_x", "max_y")
+"""A record's bounding box in degrees, kept for the spatial index (SQLite R*Tree)."""
+DERIVED = ("area_m2", *BBOX, "closure_error_m", "rows_geometry", "mines_geometry")
+"""Columns computed from a record's other values (areas in m², the box, a minefield record's
+traverse): refused in input, never brought back by a revert."""
+SYSTEM_COLUMNS = frozenset({*SERVER_SET, "change_note", *DERIVED})
+"""Everything in a row that is not the user's content: the one list the importer (ignored
+with a warning), revert, the API (not editable) and the record pages (not in the form) use."""
 REVIEW_STEPS: dict[str, frozenset[str]] = {
     "draft": frozenset({"submitted"}),
     "submitted": frozenset({"approved", "rejected"}),
@@ -328,17 +336,8 @@ class Registry:
                 record=record,
                 fix=f"Known fields: {', '.join(sorted(cols))}",
             )
-        for derived in (
-            "area_m2",
-            "min_x",
-            "min_y",
-            "max_x",
-            "max_y",
-            "closure_error_m",
-            "rows_geometry",
-            "mines_geometry",
-        ):
-            if derived in row and derived in cols and derived != "geometry":
+        for derived in DERIVED:
+            if derived in row and derived in cols:
                 raise BadInput(
                     f"{derived} is computed by Clearground and cannot be given",
                     field=derived,
@@ -670,19 +669,9 @@ class Registry:
             raise NotFound(
                 f"{kind} {record_id} has no version {to_version}", field="version", value=to_version
             )
-        skip = {
-            *SERVER_SET,  # the content comes back; the review status stays the registry's
-            "change_note",
-            "min_x",
-            "min_y",
-            "max_x",
-            "max_y",
-            "area_m2",
-            "closure_error_m",
-            "rows_geometry",
-            "mines_geometry",
-        }
-        changes = {k: v for k, v in old.items() if k in cols and k not in skip}
+        # the content comes back; the review status stays the registry's, derived values are
+        # computed again
+        changes = {k: v for k, v in old.items() if k in cols and k not in SYSTEM_COLUMNS}
         if kind == "records":
             changes.pop("geometry", None)
         return self.edit(

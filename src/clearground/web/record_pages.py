@@ -18,7 +18,7 @@ from sqlalchemy import JSON, Date, Float, Integer, Numeric, select
 
 from clearground.domain.records import KINDS
 from clearground.store import tables as t
-from clearground.store.repository import REFERENCES, Registry, columns_of
+from clearground.store.repository import BBOX, REFERENCES, SYSTEM_COLUMNS, Registry, columns_of
 from clearground.store.types import GeometryType
 from clearground.store.users import Principal
 from clearground.web import records as api
@@ -27,8 +27,7 @@ from clearground.web.pages import render, safe_next
 
 router = APIRouter(include_in_schema=False)
 
-DERIVED = frozenset({"area_m2", "closure_error_m", "rows_geometry", "mines_geometry"})
-NOT_IN_FORM = api.BOOKKEEPING | DERIVED | {"id", "review_status", "rejection_reason"}
+NOT_IN_FORM = SYSTEM_COLUMNS
 SELECT_REFS = {t.Organisation, t.Ordnance, t.Handover}
 PAGE_KINDS = tuple(t.RECORD_TABLES)
 
@@ -182,8 +181,7 @@ def record_page(request: Request, kind: str, record_id: int, who: CurrentUser) -
     shown = {
         k: v
         for k, v in values.items()
-        if k not in ("id", "min_x", "min_y", "max_x", "max_y", "rows_geometry", "mines_geometry")
-        and not k.endswith("_id")
+        if k not in ("id", *BBOX, "rows_geometry", "mines_geometry") and not k.endswith("_id")
     }
     return render(
         request,

@@ -39,7 +39,15 @@ from sqlalchemy.orm import Session
 from clearground.domain.errors import BadInput, StaleVersion
 from clearground.intake.entry import check_record
 from clearground.store import tables as t
-from clearground.store.repository import Registry, columns_of, table_of, to_json_value
+from clearground.store.repository import (
+    BBOX,
+    DERIVED,
+    SYSTEM_COLUMNS,
+    Registry,
+    columns_of,
+    table_of,
+    to_json_value,
+)
 from clearground.store.types import GeometryType
 from clearground.store.users import Principal
 from clearground.web.auth import ApiError, CurrentUser, check_write, store_of
@@ -69,8 +77,9 @@ ORG_OWNED = {
     "tasks": "organisation_id",
     "assets": "organisation_id",
 }
-HIDDEN = frozenset({"min_x", "min_y", "max_x", "max_y"})
+HIDDEN = frozenset(BBOX)
 BOOKKEEPING = frozenset({"version", "updated_by", "updated_at", "change_note", *HIDDEN})
+"""Not part of a record's content in diffs and edits (the box is derived from the geometry)."""
 EDITABLE_BY_OPERATOR = frozenset({"draft", "rejected"})
 
 
@@ -640,8 +649,8 @@ def edit_record(
         current = load_readable(session, who, kind, record_id)
         check_may_edit(who, session, kind, current)
         changes = parse_values(kind, dict(body.values))
-        for name in ("review_status", "rejection_reason", *BOOKKEEPING):
-            if name in changes:
+        for name in SYSTEM_COLUMNS:
+            if name in changes and name not in DERIVED:
                 raise ApiError(
                     400,
                     "not_editable",
