@@ -32,6 +32,8 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, sessionmaker
 
+from clearground.store import data_version
+
 MIGRATIONS = Path(__file__).parent / "migrations"
 DEFAULT_DB = "clearground.db"
 BUSY_TIMEOUT_S = 15.0
@@ -133,6 +135,7 @@ class Store:
         self.url = url
         self.engine = make_engine(url)
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
+        data_version.watch(self._sessions)  # every committed data write bumps the version
 
     @property
     def dialect(self) -> str:

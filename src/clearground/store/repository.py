@@ -32,6 +32,7 @@ from clearground.domain.land_release import check_release_batch
 from clearground.domain.minefield_record import build_record
 from clearground.domain.records import KINDS, REVIEW_STATUSES, check_choice
 from clearground.store import tables as t
+from clearground.store.data_version import mark_changed
 from clearground.store.types import GeometryType
 
 SERVER_SET = ("id", "version", "review_status", "rejection_reason", "updated_by", "updated_at")
@@ -466,6 +467,7 @@ class Registry:
             r["version"] = 1
             r["change_note"] = note or "created"
         dialect = self.session.get_bind().dialect.name
+        mark_changed(self.session)  # the bulk paths write on the driver's own connection
         try:
             with self.session.begin_nested():
                 if dialect == "postgresql" and len(full) >= 1000:

@@ -1,10 +1,9 @@
 """Figures computed from the database, kept until the data change or a time passes.
 
-Every write made through the web (entry, edits, review actions, imports) bumps the
-``data_version`` setting in the same transaction; a cached value is used only while that
-version is unchanged and it is younger than ``ttl`` seconds (writes made outside the web, by
-``clearground import`` for example, show after at most ``ttl``). The version lives in the
-database, so every server process sees it.
+Every committed write to the data, whatever made it (the web, ``clearground import``, field
+forms), bumps the data version in its own transaction (``store/data_version.py``); a cached
+value is used only while that version is unchanged and it is younger than ``ttl`` seconds.
+The version lives in the database, so every server process sees it.
 """
 
 from __future__ import annotations
@@ -17,25 +16,15 @@ from typing import Any, TypeVar
 
 from sqlalchemy.orm import Session
 
-from clearground.store import tables as t
+from clearground.store.data_version import data_version
 from clearground.store.database import Store
 
 T = TypeVar("T")
-KEY = "data_version"
-
-
-def bump(session: Session) -> None:
-    """Mark the data as changed (call inside the transaction that changes it)."""
-    setting = session.get(t.Setting, KEY, with_for_update=True)
-    if setting is None:
-        session.add(t.Setting(key=KEY, value="1"))
-    else:
-        setting.value = str(int(setting.value) + 1)
 
 
 def version(session: Session) -> str:
-    setting = session.get(t.Setting, KEY)
-    return setting.value if setting is not None else "0"
+    """The data version (``store/data_version.py``): it changes with every committed write."""
+    return data_version(session)
 
 
 @dataclass

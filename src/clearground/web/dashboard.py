@@ -25,9 +25,9 @@ Roles: ``public``, ``donor`` and anonymous requests get aggregates only; the pri
 names hazards, so only ``READERS`` (admin, im_officer, operator, manager) get it. Nothing on
 the dashboard gives a position or a victim's name.
 
-Speed: each part is cached per filter combination (``DashboardCache``). Within
-``CACHE_SECONDS`` a part is served as computed; after that it is recomputed only if the data
-changed (a fingerprint of every table read: row counts and latest ``updated_at``, one query).
+Speed: each part is cached per filter combination (``DashboardCache``) and recomputed only
+when the data changed (the store's data version, bumped by every committed write whatever
+made it, one read per view).
 The slow parts (record accuracy takes seconds on the scale-1 demo; the figures read every
 find) are then served from before the change while they are recomputed in the background
 (``refreshing`` lists them), and when the server starts the unfiltered dashboard is computed
@@ -53,20 +53,22 @@ import pandas as pd
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, JSONResponse
 from markupsafe import Markup
-from sqlalchemy import func, literal, select, union_all
+from sqlalchemy import select
 
 from clearground.analysis import statistics as st
 from clearground.domain.errors import BadInput
 from clearground.store import queries as q
 from clearground.store import tables as t
+from clearground.store.data_version import data_version
 from clearground.store.database import Store
 from clearground.store.users import Principal
 from clearground.web import charts, pages
 from clearground.web.auth import READERS, ApiError, CurrentUser, store_of
 from clearground.web.i18n import language_of, translator
 
-CACHE_SECONDS = 30.0
-"""How long a computed part is served without checking whether the data changed (s)."""
+CACHE_SECONDS = 0.0
+"""How long a computed part is served without checking whether the data changed (s): none,
+the check is one read of the data version, so a write shows at the next view."""
 CACHE_ENTRIES = 64
 """Parts kept at most (filter combinations x parts); the least recently used go first."""
 TOP = 20
@@ -416,35 +418,11 @@ def choices_part(store: Store) -> dict[str, list[str]]:
         return {"districts": list(districts), "organisations": list(organisations)}
 
 
-FINGERPRINTED = (
-    t.Location,
-    t.Organisation,
-    t.Asset,
-    t.Handover,
-    t.MinefieldRecord,
-    t.Hazard,
-    t.Activity,
-    t.Find,
-    t.Accident,
-    t.Victim,
-    t.Funding,
-    t.ExchangeRate,
-)
-
-
-def data_fingerprint(store: Store) -> tuple[Any, ...]:
-    """Row count and latest ``updated_at`` of every table the dashboard reads (one query).
-
-    Every write through the repository (new record, edit, review) changes one of them.
-    """
-    stmt = union_all(
-        *(
-            select(literal(table.__tablename__), func.count(), func.max(table.updated_at))
-            for table in FINGERPRINTED
-        )
-    )
+def data_fingerprint(store: Store) -> str:
+    """The data version (``store/data_version.py``): it changes with every committed write to
+    the data, through the web or not."""
     with store.session() as session:
-        return tuple(tuple(row) for row in session.execute(stmt))
+        return data_version(session)
 
 
 # --- the cache ---------------------------------------------------------------------------------

@@ -59,6 +59,7 @@ from clearground.domain.enums import HazardStatus, ReviewStatus
 from clearground.domain.errors import BadInput
 from clearground.store import queries as q
 from clearground.store import tables as t
+from clearground.store.data_version import data_version
 from clearground.store.database import Store
 from clearground.store.spatial import BBox, bbox_clause
 from clearground.store.users import Principal
@@ -370,25 +371,15 @@ def build_index(session: Session, spec: LayerSpec) -> LayerIndex:
     )
 
 
-def _signature(session: Session, spec: LayerSpec) -> tuple[Any, ...]:
-    """What changes when a layer's tables change: row counts, largest ids, latest version."""
-    parts: list[Any] = []
-    for kind in spec.tables:
-        table: Any = t.RECORD_TABLES[kind]
-        parts.append(select(func.count()).select_from(table).scalar_subquery())
-        parts.append(select(func.max(table.id)).scalar_subquery())
-    parts.append(
-        select(func.max(t.RecordVersion.id))
-        .where(t.RecordVersion.kind.in_(spec.tables))
-        .scalar_subquery()
-    )
-    return tuple(session.execute(select(*parts)).one())
+def _signature(session: Session, spec: LayerSpec) -> str:
+    """What changes when a layer's data may have: the store's data version."""
+    return data_version(session)
 
 
 @dataclass
 class _Entry:
     index: LayerIndex
-    signature: tuple[Any, ...]
+    signature: str
     checked: float
 
 

@@ -215,7 +215,7 @@ class _Answer:
 
 class AnswerCache:
     """Answers by key (collection and query parameters), valid while the data version
-    (``cache.version``, bumped by every write through the web) is the one they were computed
+    (``cache.version``, bumped by every committed write to the data) is the one they were computed
     at and younger than ``ttl`` seconds. Bounded: at most ``entries`` answers and ``max_bytes``
     of them together, the least recently used going first; an answer larger than a quarter of
     ``max_bytes`` is not kept. ``hits`` and ``misses`` count the lookups."""

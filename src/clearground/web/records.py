@@ -51,7 +51,6 @@ from clearground.store.repository import (
 from clearground.store.types import GeometryType
 from clearground.store.users import Principal
 from clearground.web.auth import ApiError, CurrentUser, check_write, store_of
-from clearground.web.cache import bump
 
 REVIEWERS = frozenset({"admin", "im_officer"})
 MAX_INT = 2**31 - 1
@@ -594,7 +593,6 @@ def create_record(
         record_id = registry.add(kind, values, status=status)
         check_owned_write(who, session, kind, record_id)
         row = registry.get(kind, record_id)
-        bump(session)
     response.headers["Location"] = f"/api/records/{kind}/{record_id}"
     warnings = [
         {"field": i.field, "reason": i.reason, "fix": i.fix}
@@ -627,13 +625,13 @@ def _save(
 ) -> Saved:
     """Run ``write`` (an edit of the record based on version ``based_on``) in a savepoint:
     if the record moved on meanwhile, nothing is left behind and the answer is 409 with the
-    other person's changes; otherwise the data version is bumped and the new state told."""
+    other person's changes; otherwise the new state is told (the store bumps the data version
+    when the transaction commits)."""
     try:
         with registry.session.begin_nested():
             write()
     except StaleVersion as exc:
         raise _stale(registry, kind, record_id, based_on, exc) from None
-    bump(registry.session)
     row = registry.get(kind, record_id)
     return Saved(
         kind=kind, id=record_id, version=row["version"], review_status=row["review_status"]

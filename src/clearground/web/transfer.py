@@ -39,7 +39,6 @@ from clearground.web.auth import (
     error_body,
     store_of,
 )
-from clearground.web.cache import bump
 from clearground.web.records import (
     OPERATOR_WRITES,
     ORG_OWNED,
@@ -166,18 +165,6 @@ async def _save(upload: UploadFile, path: Path, limits: Limits) -> Path:
     return path
 
 
-def _guard_and_bump(guard: Any) -> Any:
-    """The operator guard (if any), then the data version bumped in the import's own
-    transaction: cached figures change exactly when the import commits."""
-
-    def run(registry: Registry) -> None:
-        if guard is not None:
-            guard(registry)
-        bump(registry.session)
-
-    return run
-
-
 def _bounded(body: dict[str, Any], limits: Limits) -> dict[str, Any]:
     """The report with at most ``limits.issues_listed`` issues listed (all are counted)."""
     issues = body["issues"]
@@ -214,7 +201,7 @@ def _run_import(
             rejects=path.parent / ".rejects.csv",
             user=who.name,
             progress=progress,
-            guard=_guard_and_bump(_guard_for(who, kind)),
+            guard=_guard_for(who, kind),
             limits=limits,
         )
     except BadInput as exc:
