@@ -19,6 +19,7 @@ from sqlalchemy import and_, select
 from sqlalchemy.orm import Session, aliased
 
 from clearground.domain.errors import BadInput
+from clearground.store import access
 from clearground.store import tables as t
 from clearground.store.repository import table_of
 from clearground.store.seed import fold
@@ -315,11 +316,7 @@ def export_frame(session: Session, kind: str, f: Filters) -> gpd.GeoDataFrame | 
         else:
             raise BadInput(f"{kind} cannot be filtered by organisation", field="--organisation")
     if f.organisation_id is not None:
-        if hasattr(table, "organisation_id"):
-            stmt = stmt.where(table.organisation_id == f.organisation_id)  # type: ignore[attr-defined]
-        elif kind == "finds":
-            mine = select(t.Activity.id).where(t.Activity.organisation_id == f.organisation_id)
-            stmt = stmt.where(t.Find.activity_id.in_(mine))
+        stmt = stmt.where(*access.organisation_filter(kind, f.organisation_id))
     frame = _frame(session, stmt.order_by(table.id))  # type: ignore[attr-defined]
     frame = _readable(session, kind, frame)
     for col in frame.columns:

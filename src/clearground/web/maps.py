@@ -57,6 +57,7 @@ from sqlalchemy.orm import Session
 
 from clearground.domain.enums import HazardStatus, ReviewStatus
 from clearground.domain.errors import BadInput
+from clearground.store import access
 from clearground.store import queries as q
 from clearground.store import tables as t
 from clearground.store.data_version import data_version
@@ -457,11 +458,11 @@ def select_mask(
     col = spec.collection
     mask: BoolArray = np.ones(len(index), dtype=bool)
     ignored: list[str] = []
-    # the role rules of ogc._filters
+    # the role rules (store/access.py), as ogc._filters applies them in SQL
     if not ogc.exact_for(who, col):
         mask &= index.review == REVIEW_STATUSES.index("approved")
-    if who.role == "operator" and spec.layer in (Layer.ACTIVITIES, Layer.FINDS):
-        own = who.organisation_id
+    restricted, own = access.restricted_to(who, col.id)
+    if restricted:
         mask &= index.organisation == (own if own is not None else NO_ID - 1)
     # the filters asked for
     if f.review_status is not None:

@@ -44,7 +44,6 @@ from sqlalchemy import (
     and_,
     any_,
     bindparam,
-    false,
     func,
     or_,
     select,
@@ -54,6 +53,7 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import Session
 
+from clearground.store import access
 from clearground.store import tables as t
 from clearground.store.spatial import BBox, bbox_clause, check_bbox
 from clearground.store.users import Principal
@@ -289,18 +289,7 @@ def _filters(who: Principal, col: Collection) -> list[ColumnElement[bool]]:
         where.append(t.Location.kind == "district")
     if not exact_for(who, col):
         where.append(table.review_status == "approved")
-    if who.role == "operator" and col.id in ("activities", "finds"):
-        org = who.organisation_id
-        if org is None:
-            where.append(false())
-        elif col.id == "activities":
-            where.append(t.Activity.organisation_id == org)
-        else:
-            where.append(
-                t.Find.activity_id.in_(
-                    select(t.Activity.id).where(t.Activity.organisation_id == org)
-                )
-            )
+    where.extend(access.row_filter(who, col.id))
     return where
 
 

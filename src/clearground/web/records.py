@@ -33,11 +33,12 @@ from fastapi import APIRouter, Depends, Path, Query, Request, Response
 from pydantic import BaseModel, Field
 from shapely.geometry import shape
 from shapely.geometry.base import BaseGeometry
-from sqlalchemy import ColumnElement, Date, and_, false, func, or_, select, true
+from sqlalchemy import Date, and_, func, or_, select, true
 from sqlalchemy.orm import Session
 
 from clearground.domain.errors import BadInput, StaleVersion
 from clearground.intake.entry import check_record
+from clearground.store import access
 from clearground.store import tables as t
 from clearground.store.repository import (
     BBOX,
@@ -71,11 +72,7 @@ OPERATOR_READS = frozenset(
         "handovers",
     }
 )
-ORG_OWNED = {
-    "activities": "organisation_id",
-    "tasks": "organisation_id",
-    "assets": "organisation_id",
-}
+ORG_OWNED = access.OWNED_BY
 HIDDEN = frozenset(BBOX)
 BOOKKEEPING = frozenset({"version", "updated_by", "updated_at", "change_note", *HIDDEN})
 """Not part of a record's content in diffs and edits (the box is derived from the geometry)."""
@@ -117,50 +114,6 @@ def may_read_kind(who: Principal, kind: str) -> bool:
     return False
 
 
-def read_filter(who: Principal, kind: str, table: Any) -> list[ColumnElement[bool]]:
-    """Row restrictions for ``who`` reading ``kind`` (beyond the kind itself)."""
-    org = who.organisation_id
-    if who.role == "operator" and kind in ORG_OWNED:
-        return [getattr(table, ORG_OWNED[kind]) == org] if org else [false()]
-    if who.role == "operator" and kind == "finds":
-        if not org:
-            return [false()]
-        mine = select(t.Activity.id).where(t.Activity.organisation_id == org)
-        return [t.Find.activity_id.in_(mine)]
-    if who.role == "donor":
-        if not org:
-            return [false()]
-        return [t.Funding.donor_id == org, t.Funding.review_status == "approved"]
-    return []
-
-
-def _author_organisation(session: Session, kind: str, record_id: int, current: dict) -> Any:
-    """The organisation of the user who created the record (its version 1)."""
-    first = session.execute(
-        select(t.RecordVersion.changed_by).where(
-            t.RecordVersion.kind == kind,
-            t.RecordVersion.record_id == record_id,
-            t.RecordVersion.version == 1,
-        )
-    ).scalar_one_or_none()
-    author = first if first is not None else current.get("updated_by")
-    if author is None:
-        return None
-    return session.execute(
-        select(t.User.organisation_id).where(t.User.name == author)
-    ).scalar_one_or_none()
-
-
-def owning_organisation(session: Session, kind: str, record_id: int, current: dict) -> Any:
-    if kind in ORG_OWNED:
-        return current.get(ORG_OWNED[kind])
-    if kind == "finds" and current.get("activity_id") is not None:
-        return session.execute(
-            select(t.Activity.organisation_id).where(t.Activity.id == current["activity_id"])
-        ).scalar_one_or_none()
-    return _author_organisation(session, kind, record_id, current)
-
-
 def check_may_write(who: Principal, kind: str) -> None:
     if who.role in REVIEWERS and not who.anonymous:
         return
@@ -176,7 +129,7 @@ def check_may_edit(who: Principal, session: Session, kind: str, current: dict) -
     check_may_write(who, kind)
     if who.role in REVIEWERS:
         return
-    owner = owning_organisation(session, kind, current["id"], current)
+    owner = access.owner_of(session, kind, current["id"], current)
     if owner != who.organisation_id:
         raise ApiError(403, "forbidden", "this record belongs to another organisation")
     if current["review_status"] not in EDITABLE_BY_OPERATOR:
@@ -203,7 +156,7 @@ def check_owned_write(who: Principal, session: Session, kind: str, record_id: in
     if who.role in REVIEWERS:
         return
     current = _current_row(session, kind, record_id)
-    if owning_organisation(session, kind, record_id, current) != who.organisation_id:
+    if access.owner_of(session, kind, record_id, current) != who.organisation_id:
         raise ApiError(
             403,
             "forbidden",
@@ -451,7 +404,7 @@ def load_readable(session: Session, who: Principal, kind: str, record_id: int) -
         session.execute(
             select(table.__table__).where(  # type: ignore[attr-defined]
                 table.id == record_id,  # type: ignore[attr-defined]
-                *read_filter(who, kind, table),
+                *access.row_filter(who, kind),
             )
         )
         .mappings()
@@ -515,7 +468,7 @@ def list_records(
     table: Any = check_kind(kind)
     if not may_read_kind(who, kind):
         raise _deny(who, f"read {kind}")
-    where = [true(), *read_filter(who, kind, table)]
+    where = [true(), *access.row_filter(who, kind)]
     if review_status:
         where.append(table.review_status == review_status)
     if q:
@@ -827,8 +780,8 @@ def review_queue(
             if who.role == "operator" and kind not in OPERATOR_WRITES:
                 continue
             table: Any = t.RECORD_TABLES[kind]
-            where = [table.review_status == status, *read_filter(who, kind, table)]
-            if who.role == "operator" and kind not in ORG_OWNED and kind != "finds":
+            where = [table.review_status == status, *access.row_filter(who, kind)]
+            if who.role == "operator" and kind not in access.ORGANISATION_ROWS:
                 # records without an organisation column: those its organisation's users created
                 authors = select(t.User.name).where(t.User.organisation_id == who.organisation_id)
                 created = select(t.RecordVersion.record_id).where(

@@ -25,6 +25,7 @@ from starlette.background import BackgroundTask
 from clearground.domain.errors import BadInput
 from clearground.intake.importer import import_file
 from clearground.intake.safety import Limits
+from clearground.store import access
 from clearground.store import queries as q
 from clearground.store import tables as t
 from clearground.store.export import FORMATS, write_export
@@ -41,7 +42,6 @@ from clearground.web.auth import (
 )
 from clearground.web.records import (
     OPERATOR_WRITES,
-    ORG_OWNED,
     REVIEWERS,
     check_kind,
     check_may_write,
@@ -91,7 +91,8 @@ def export(
         if who.anonymous:
             raise ApiError(401, "unauthorized", "sign in or send an API token")
         raise ApiError(403, "forbidden", f"the role '{who.role}' may not export {kind}")
-    if who.role == "operator" and (kind in ORG_OWNED or kind == "finds"):
+    restricted, own_id = access.restricted_to(who, kind)
+    if restricted:
         own = _organisation_name(request, who)
         if own is None:
             raise ApiError(403, "forbidden", "an operator user needs an organisation")
@@ -99,10 +100,14 @@ def export(
             raise ApiError(403, "forbidden", "operators export their own organisation's records")
         organisation = own
     # an operator's file holds what the API and OGC give it: its organisation's own records,
-    # not those of the units under it (one rule on every read path, see records.read_filter)
-    exact = who.organisation_id if who.role == "operator" else None
+    # not those of the units under it (store/access.py, one rule on every read path)
     f = q.Filters(
-        date_from, until, district, organisation, approved_only=False, organisation_id=exact
+        date_from,
+        until,
+        district,
+        organisation,
+        approved_only=False,
+        organisation_id=own_id if restricted else None,
     )
     with store_of(request).session() as session:
         frame = q.export_frame(session, kind, f)
