@@ -20,11 +20,11 @@ import pandas as pd
 import pyogrio
 import shapely
 import yaml
-from shapely.geometry.base import BaseGeometry
 from sqlalchemy import JSON, Date, select
 
 from clearground.domain.errors import BadInput, TooLarge
 from clearground.domain.records import KINDS
+from clearground.domain.sameness import same_value
 from clearground.intake import checks, records, safety
 from clearground.intake.mapping import (
     Mapping,
@@ -38,7 +38,7 @@ from clearground.intake.report import ImportReport, Issue
 from clearground.store import tables as t
 from clearground.store.database import Store
 from clearground.store.repository import (
-    BBOX,
+    DERIVED,
     REFERENCES,
     SYSTEM_COLUMNS,
     Registry,
@@ -493,21 +493,6 @@ def _existing(registry: Registry, table: type[t.Base], ids: list[str]) -> dict[s
     return found
 
 
-def _same(a: Any, b: Any) -> bool:
-    if isinstance(a, BaseGeometry) or isinstance(b, BaseGeometry):
-        return (
-            a is not None
-            and b is not None
-            and shapely.equals_exact(shapely.normalize(a), shapely.normalize(b), 1e-9)
-        )
-    if isinstance(a, float) or isinstance(b, float):
-        try:
-            return abs(float(a) - float(b)) <= 1e-9 * max(1.0, abs(float(a)))
-        except (TypeError, ValueError):
-            return False
-    return bool(a == b) or (str(a) == str(b) and a is not None and b is not None)
-
-
 def _write(
     registry: Registry,
     kind: str,
@@ -524,9 +509,15 @@ def _write(
             continue
         prepared = registry.prepare(kind, r.values, creating=False)
         diff = {
-            k: v for k, v in r.values.items() if not _same(prepared.get(k, v), r.existing.get(k))
+            k: v
+            for k, v in r.values.items()
+            if not same_value(prepared.get(k, v), r.existing.get(k))
         }
-        if kind == "records" and "form" in diff and _same_form(r.values, r.existing):
+        if (
+            kind == "records"
+            and "form" in diff
+            and same_value(r.values.get("form"), r.existing.get("form"))
+        ):
             diff.pop("form")
         diff = {
             k: v
@@ -534,9 +525,9 @@ def _write(
             if k in columns_of(table_of(kind)) or k in REFERENCES.get(kind, {}) or k == "form"
         }
         if any(
-            not _same(prepared.get(k), r.existing.get(k))
+            not same_value(prepared.get(k), r.existing.get(k))
             for k in prepared
-            if k in r.existing and k not in ("updated_by", "updated_at", "review_status", *BBOX)
+            if k in r.existing and k not in ("updated_by", "updated_at", "review_status", *DERIVED)
         ):
             changed.append((r, diff))
         else:
@@ -599,12 +590,6 @@ def _write(
             review="submitted",  # a changed record is reviewed again
         )
         report.updated += 1
-
-
-def _same_form(values: dict[str, Any], existing: dict[str, Any]) -> bool:
-    return json.dumps(values.get("form"), sort_keys=True) == json.dumps(
-        existing.get("form"), sort_keys=True
-    )
 
 
 def _overlapping_hazards(session: Any, rows: list[_Row]) -> list[Issue]:

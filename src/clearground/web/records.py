@@ -37,6 +37,7 @@ from sqlalchemy import Date, and_, func, or_, select, true
 from sqlalchemy.orm import Session
 
 from clearground.domain.errors import BadInput, StaleVersion
+from clearground.domain.sameness import same_value
 from clearground.intake.entry import check_record
 from clearground.store import access
 from clearground.store import tables as t
@@ -337,16 +338,6 @@ def parse_values(kind: str, values: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
-def _same(a: Any, b: Any) -> bool:
-    if isinstance(a, BaseGeometry) or isinstance(b, BaseGeometry):
-        return (
-            isinstance(a, BaseGeometry)
-            and isinstance(b, BaseGeometry)
-            and shapely.equals_exact(a, b, 1e-12)
-        )
-    return bool(to_json_value(a) == to_json_value(b))
-
-
 def changes_between(old: dict[str, Any], new: dict[str, Any]) -> list[dict[str, Any]]:
     """Fields whose value differs from ``old`` to ``new``: ``[{field, old, new}]``."""
     out = []
@@ -354,7 +345,7 @@ def changes_between(old: dict[str, Any], new: dict[str, Any]) -> list[dict[str, 
         if name in BOOKKEEPING or name == "id":
             continue
         a, b = old.get(name), new.get(name)
-        if not _same(a, b):
+        if not same_value(a, b):
             out.append({"field": name, "old": json_value(a), "new": json_value(b)})
     return out
 
