@@ -72,11 +72,25 @@ def test_matching_equals_brute_force(a: np.ndarray, b: np.ndarray, tol: float) -
 def test_sparse_solver_for_large_components_equals_brute_force(
     a: np.ndarray, b: np.ndarray, tol: float
 ) -> None:
-    # every component goes through the max-flow + Dulmage-Mendelsohn + LAPJVsp path
+    # every component goes through the max-flow + Dulmage-Mendelsohn path (its parts solved
+    # densely: SciPy's LAPJVsp, kept for parts over PART_DENSE_CELLS, can take exponential
+    # time on such inputs, scipy issue #26147)
     with mock.patch.object(acc, "DENSE_CELLS", 0):
         m = acc.match_points(a, b, tol)
     count, total = brute_force(a, b, tol)
     assert (m.count, round(m.total_distance, 9)) == (count, round(total, 9))
+
+
+def test_the_sparse_part_solver_agrees_on_scattered_points() -> None:
+    """LAPJVsp itself (parts over PART_DENSE_CELLS) against the dense solver of whole
+    components (SciPy's linear_sum_assignment, another algorithm), on scattered points."""
+    rng = np.random.default_rng(7)
+    a, b = rng.uniform(0, 30, (40, 2)), rng.uniform(0, 30, (40, 2))
+    dense = acc.match_points(a, b, 3.0)
+    with mock.patch.object(acc, "DENSE_CELLS", 0), mock.patch.object(acc, "PART_DENSE_CELLS", 0):
+        m = acc.match_points(a, b, 3.0)
+    assert dense.count > 10
+    assert (m.count, round(m.total_distance, 9)) == (dense.count, round(dense.total_distance, 9))
 
 
 @settings(max_examples=200, deadline=None)

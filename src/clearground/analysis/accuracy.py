@@ -152,6 +152,13 @@ def match_pairs(na: int, nb: int, i: np.ndarray, j: np.ndarray, d: np.ndarray) -
 DENSE_CELLS = 4_000_000
 """Connected components up to this many (recorded x found) cells are solved as dense
 assignment problems; larger ones by the sparse, decomposed method."""
+PART_DENSE_CELLS = 4_000_000
+"""Parts of the decomposition of a large component up to this many cells are solved as dense
+assignment problems too; only larger ones go to SciPy's sparse LAPJVsp
+(``min_weight_full_bipartite_matching``), which does not always return: its feasibility check
+(Hopcroft-Karp) can take time exponential in the depth of layered graphs such as rows of mines
+(scipy issue #26147), and a case of six points against six of the property test ran for half
+an hour in this project's CI."""
 
 
 def _solve_components(i: np.ndarray, j: np.ndarray, d: np.ndarray) -> np.ndarray:
@@ -289,12 +296,19 @@ def _optimal_matching(na: int, nb: int, i: np.ndarray, j: np.ndarray, d: np.ndar
         shape = (len(ia), len(ib))
         if shape[0] > shape[1]:  # LAPJVsp wants no more rows than columns
             er, ec, shape = ec, er, (shape[1], shape[0])
-        # +1 keeps every weight non-zero; all full matchings of a part have the same size,
-        # so a constant per edge does not change which one is cheapest
-        graph = sparse.csr_matrix(
-            (d[e] + 1.0, (er.astype(np.int32), ec.astype(np.int32))), shape=shape
-        )
-        rows, cols = min_weight_full_bipartite_matching(graph)
+        if shape[0] * shape[1] <= PART_DENSE_CELLS:
+            # a pair that is no edge costs more than any full matching of edges, which the
+            # decomposition guarantees exists: the optimum uses edges only
+            cost = np.full(shape, float(d[e].max() + 1.0) * (shape[0] + 1) + 1.0)
+            cost[er, ec] = d[e]
+            rows, cols = linear_sum_assignment(cost)
+        else:
+            # +1 keeps every weight non-zero; all full matchings of a part have the same size,
+            # so a constant per edge does not change which one is cheapest
+            graph = sparse.csr_matrix(
+                (d[e] + 1.0, (er.astype(np.int32), ec.astype(np.int32))), shape=shape
+            )
+            rows, cols = min_weight_full_bipartite_matching(graph)
         key = er * shape[1] + ec
         order = np.argsort(key)
         picked = e[order[np.searchsorted(key[order], rows.astype(np.int64) * shape[1] + cols)]]
