@@ -40,10 +40,6 @@ DEFAULT_MAX_SHIFT_M = 500.0
 DEFAULT_MAX_ROTATION_DEG = 45.0
 DEFAULT_BUFFER_M = 25.0
 
-TABLE_SUFFIXES = {".csv", ".tsv", ".txt", ".xlsx", ".xlsm"}
-LON_NAMES = ("lon", "lng", "long", "longitude", "x", "easting")
-LAT_NAMES = ("lat", "latitude", "y", "northing")
-WKT_NAMES = ("wkt", "geometry", "geom", "the_geom")
 KEEP = ("record", "handover", "district", "kind")
 
 
@@ -245,7 +241,13 @@ def read_layer(path: Path, option: str, crs: str | None = None) -> gpd.GeoDataFr
     file = Path(text)
     if not file.exists():
         raise BadInput("the file does not exist", source=text, field=option, fix="Check the path")
-    if file.suffix.lower() in TABLE_SUFFIXES:
+    from clearground.intake import safety
+
+    # the import's rules on what a file may be (formats by allow-list, content matching the
+    # name: never a VRT or GML that makes GDAL open something else)
+    suffix = safety.check_name(file, safety.TABLE_SUFFIXES | safety.VECTOR_SUFFIXES)
+    safety.check_content(file, suffix)
+    if suffix in safety.TABLE_SUFFIXES:
         frame = _read_table(file, option, crs)
     else:
         frame = _read_vector(file, layer, option, crs)
@@ -300,6 +302,14 @@ def _read_table(file: Path, option: str, crs: str | None) -> gpd.GeoDataFrame:
     import numpy as np
     import pandas as pd
 
+    from clearground.intake.readers import (
+        LAT_DEGREE_NAMES,
+        LAT_NAMES,
+        LON_DEGREE_NAMES,
+        LON_NAMES,
+        WKT_NAMES,
+    )
+
     try:
         if file.suffix.lower() in (".xlsx", ".xlsm"):
             raw = pd.read_excel(file)
@@ -332,7 +342,7 @@ def _read_table(file: Path, option: str, crs: str | None) -> gpd.GeoDataFrame:
             )
         geometry = gpd.points_from_xy(xs, ys)
         frame = gpd.GeoDataFrame(raw.drop(columns=[lon, lat]), geometry=geometry)
-        implied = str(lon).lower() in LON_NAMES[:4] and str(lat).lower() in LAT_NAMES[:2]
+        implied = str(lon).lower() in LON_DEGREE_NAMES and str(lat).lower() in LAT_DEGREE_NAMES
     elif wkt is not None:
         try:
             geometry = gpd.GeoSeries.from_wkt(raw[wkt].astype(str))

@@ -26,8 +26,14 @@ from clearground.intake import safety
 from clearground.intake.mapping import Mapping
 from clearground.intake.report import Issue
 
-LAT_NAMES = ("lat", "latitude", "y", "enlik", "широта")
-LON_NAMES = ("lon", "lng", "long", "longitude", "x", "uzunluq", "долгота")
+LAT_DEGREE_NAMES = ("lat", "latitude", "enlik", "широта")
+LON_DEGREE_NAMES = ("lon", "lng", "long", "longitude", "uzunluq", "долгота")
+"""Column names that say the coordinates are degrees (WGS84 unless a CRS is given)."""
+LAT_NAMES = (*LAT_DEGREE_NAMES, "y", "northing")
+LON_NAMES = (*LON_DEGREE_NAMES, "x", "easting")
+"""Coordinate columns of a table, first found first (case-insensitive): one list for every
+reader of tables (imports and the accuracy command)."""
+WKT_NAMES = ("wkt", "geometry", "geom", "the_geom")
 
 
 @dataclass
@@ -190,7 +196,7 @@ def _table_geometry(
     n = len(frame)
     out = np.full(n, None, dtype=object)
     issues: list[Issue] = []
-    wkt = _find(frame, mapping.wkt, ("wkt", "geometry", "geom"))
+    wkt = _find(frame, mapping.wkt, WKT_NAMES)
     mgrs_col = _find(frame, mapping.mgrs, ("mgrs",))
     lat = _find(frame, mapping.lat, LAT_NAMES)
     lon = _find(frame, mapping.lon, LON_NAMES)
