@@ -57,6 +57,7 @@ from scipy.spatial import cKDTree
 
 from clearground.domain.errors import BadInput
 from clearground.domain.geometry import utm_epsg
+from clearground.domain.plain import plain
 
 DEFAULT_TOLERANCE_M = 5.0
 """A recorded mine is confirmed by a find within this many metres (the demo's truth uses 5 m:
@@ -799,26 +800,11 @@ class AccuracyReport:
                 "notes": self.notes,
             }
         )
-        return _plain(doc)
-
-
-def _plain(value: Any) -> Any:
-    """JSON-ready: NaN and NA become None, NumPy scalars Python ones."""
-    if isinstance(value, dict):
-        return {str(k): _plain(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [_plain(v) for v in value]
-    if value is None or value is pd.NA:
-        return None
-    if isinstance(value, np.generic):
-        value = value.item()
-    if isinstance(value, float) and not math.isfinite(value):
-        return None
-    return value
+        return plain(doc)
 
 
 def _rows(frame: pd.DataFrame) -> list[dict[str, Any]]:
-    return [_plain(r) for r in frame.to_dict(orient="records")]
+    return [plain(r) for r in frame.to_dict(orient="records")]
 
 
 def _share(part: float, whole: float) -> float:

@@ -39,7 +39,6 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-import math
 import os
 import threading
 import time
@@ -57,6 +56,7 @@ from sqlalchemy import select
 
 from clearground.analysis import statistics as st
 from clearground.domain.errors import BadInput
+from clearground.domain.plain import plain
 from clearground.store import queries as q
 from clearground.store import tables as t
 from clearground.store.data_version import data_version
@@ -205,19 +205,6 @@ def _web_field(exc: BadInput) -> BadInput:
     return exc
 
 
-def _plain(value: Any) -> Any:
-    """JSON-ready values: NaN becomes None, NumPy scalars Python ones."""
-    if isinstance(value, dict):
-        return {str(k): _plain(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [_plain(v) for v in value]
-    if hasattr(value, "item") and not isinstance(value, str | bytes):
-        value = value.item()
-    if isinstance(value, float) and not math.isfinite(value):
-        return None
-    return value
-
-
 def figures_part(store: Store, f: DashboardFilters) -> dict[str, Any]:
     """Headline figures and chart series under the district and organisation filters.
 
@@ -305,7 +292,7 @@ def accuracy_part(store: Store, f: DashboardFilters) -> dict[str, Any]:
         {"district": r["district"], **{k: r.get(k) for k in DISTRICT_KEYS}}
         for r in doc["by_district"]
     ]
-    return _plain(out)
+    return plain(out)
 
 
 def priorities_part(store: Store, f: DashboardFilters) -> dict[str, Any]:
@@ -342,7 +329,7 @@ def priorities_part(store: Store, f: DashboardFilters) -> dict[str, Any]:
                 "points": {p: v["points"] for p, v in parts.items()},
             }
         )
-    return _plain({"as_of": when.isoformat(), "open_hazards": len(ranked), "hazards": rows})
+    return plain({"as_of": when.isoformat(), "open_hazards": len(ranked), "hazards": rows})
 
 
 def forecast_part(store: Store, f: DashboardFilters) -> dict[str, Any]:
@@ -379,7 +366,7 @@ def forecast_part(store: Store, f: DashboardFilters) -> dict[str, Any]:
             completion = {"p10": doc["as_of"], "p50": doc["as_of"], "p90": doc["as_of"]}
         open_hazards = sum(d["hazards"] for d in districts)
         remaining = round(sum(d["remaining_ha"] for d in districts), 2)
-    return _plain(
+    return plain(
         {
             "as_of": doc["as_of"],
             "runs": doc["runs"],
@@ -605,7 +592,7 @@ def dashboard_doc(
         doc["priorities"] = cache.get(
             ("priorities", f.district), lambda: priorities_part(store, f), version
         )
-    return _plain(doc)
+    return plain(doc)
 
 
 def warm_up(store: Store, cache: DashboardCache) -> None:

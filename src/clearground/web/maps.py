@@ -42,7 +42,6 @@ import math
 import threading
 import time
 from dataclasses import dataclass, field
-from decimal import Decimal
 from enum import StrEnum
 from typing import Annotated, Any
 
@@ -57,6 +56,7 @@ from sqlalchemy.orm import Session
 
 from clearground.domain.enums import HazardStatus, ReviewStatus
 from clearground.domain.errors import BadInput
+from clearground.domain.plain import json_default
 from clearground.store import access
 from clearground.store import queries as q
 from clearground.store import tables as t
@@ -610,15 +610,6 @@ def coarse_counts(
     return features, step * GRID_DEG
 
 
-def _json_value(value: Any) -> Any:
-    """Dates as ISO text, decimals as numbers in JSON (``json.dumps``'s ``default``)."""
-    if isinstance(value, dt.date):
-        return value.isoformat()
-    if isinstance(value, Decimal):
-        return float(value)
-    raise TypeError(f"{type(value).__name__} is not JSON")
-
-
 def exact_features(
     session: Session,
     spec: LayerSpec,
@@ -664,7 +655,7 @@ def exact_features(
         for c, v in zip(links, row[2 + len(names) :], strict=True):
             label, found = lookups[c]
             props[label] = found.get(v)
-        about = json.dumps(props, ensure_ascii=False, separators=(",", ":"), default=_json_value)
+        about = json.dumps(props, ensure_ascii=False, separators=(",", ":"), default=json_default)
         out.append(
             f'{{"type":"Feature","id":{int(row[0])},"geometry":{text},"properties":{about}}}'
         )

@@ -53,6 +53,7 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import Session
 
+from clearground.domain.plain import plain
 from clearground.store import access
 from clearground.store import tables as t
 from clearground.store.spatial import BBox, bbox_clause, check_bbox
@@ -274,12 +275,6 @@ def answer_cache(request: Request) -> AnswerCache:
     if found is None:
         found = state.ogc_cache = AnswerCache()
     return found
-
-
-def _value(v: Any) -> Any:
-    if isinstance(v, dt.date):
-        return v.isoformat()
-    return v
 
 
 def _filters(who: Principal, col: Collection) -> list[ColumnElement[bool]]:
@@ -509,7 +504,7 @@ def query_items(
         session, col, who, bbox=bbox, interval=interval, limit=limit, offset=offset
     )
     features = [
-        _feature(int(r[0]), r[1], {n: _value(v) for n, v in zip(names, r[2:], strict=True)}, exact)
+        _feature(int(r[0]), r[1], {n: plain(v) for n, v in zip(names, r[2:], strict=True)}, exact)
         for r in rows
     ]
     return features, matched
@@ -576,7 +571,7 @@ def get_item(session: Session, col: Collection, who: Principal, fid: int) -> dic
     ).first()
     if row is None:
         return None
-    props = {n: _value(v) for n, v in zip(names, row[2:], strict=True)}
+    props = {n: plain(v) for n, v in zip(names, row[2:], strict=True)}
     return _feature(int(row[0]), row[1], props, exact)
 
 
