@@ -33,7 +33,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, aliased
 
 from clearground.store import tables as t
-from clearground.store.queries import Filters, district_ids, organisation_ids
+from clearground.store.queries import Filters, apply_filters
 
 
 @dataclass
@@ -47,10 +47,6 @@ class AccuracyInputs:
     accidents: gpd.GeoDataFrame
     finds_without_position: int = 0
     accidents_without_position: int = 0
-
-
-def _approved(stmt: Any, column: Any, f: Filters) -> Any:
-    return stmt.where(column == "approved") if f.approved_only else stmt
 
 
 def _points_frame(rows: list[Any], columns: list[str]) -> tuple[gpd.GeoDataFrame, int]:
@@ -77,13 +73,18 @@ def records_frames(session: Session, f: Filters) -> tuple[gpd.GeoDataFrame, gpd.
         .outerjoin(loc, loc.id == t.MinefieldRecord.location_id)
         .order_by(t.MinefieldRecord.id)
     )
-    stmt = _approved(stmt, t.MinefieldRecord.review_status, f)
+    # a record handed over by --until counts (no --from: a record stays a record)
     if f.date_until:
         stmt = stmt.where(
             (t.MinefieldRecord.info_date.is_(None)) | (t.MinefieldRecord.info_date <= f.date_until)
         )
-    if f.district:
-        stmt = stmt.where(t.MinefieldRecord.location_id.in_(district_ids(session, f.district)))
+    stmt = apply_filters(
+        session,
+        stmt,
+        f,
+        statuses=[t.MinefieldRecord.review_status],
+        location=t.MinefieldRecord.location_id,
+    )
     ids, handovers, districts, perims = [], [], [], []
     mine_record, mine_xy = [], []
     for local_id, handover, district, perimeter, mines in session.execute(stmt):
@@ -115,34 +116,34 @@ def finds_frame(session: Session, f: Filters) -> tuple[gpd.GeoDataFrame, int]:
         .outerjoin(loc, loc.id == t.Find.location_id)
         .order_by(t.Find.id)
     )
-    stmt = _approved(stmt, t.Find.review_status, f)
-    if f.date_from:
-        stmt = stmt.where(t.Find.found_date >= f.date_from)
-    if f.date_until:
-        stmt = stmt.where(t.Find.found_date <= f.date_until)
-    if f.district:
-        stmt = stmt.where(t.Find.location_id.in_(district_ids(session, f.district)))
     if f.organisation:
-        stmt = stmt.join(t.Activity, t.Activity.id == t.Find.activity_id).where(
-            t.Activity.organisation_id.in_(organisation_ids(session, f.organisation))
-        )
+        stmt = stmt.join(t.Activity, t.Activity.id == t.Find.activity_id)
+    stmt = apply_filters(
+        session,
+        stmt,
+        f,
+        date=t.Find.found_date,
+        statuses=[t.Find.review_status],
+        location=t.Find.location_id,
+        organisation=t.Activity.organisation_id,
+    )
     return _points_frame(list(session.execute(stmt)), ["find", "district"])
 
 
 def searched_areas(session: Session, f: Filters) -> gpd.GeoSeries:
     """Polygons of the ground cleared (searched for mines) by the filtered activities."""
     stmt: Any = select(t.Activity.geometry).where(t.Activity.result == "cleared")
-    stmt = _approved(stmt, t.Activity.review_status, f)
-    if f.date_from:
-        stmt = stmt.where(t.Activity.end_date >= f.date_from)
-    if f.date_until:
-        stmt = stmt.where(t.Activity.end_date <= f.date_until)
     if f.district:
-        stmt = stmt.join(t.Hazard, t.Hazard.id == t.Activity.hazard_id).where(
-            t.Hazard.location_id.in_(district_ids(session, f.district))
-        )
-    if f.organisation:
-        stmt = stmt.where(t.Activity.organisation_id.in_(organisation_ids(session, f.organisation)))
+        stmt = stmt.join(t.Hazard, t.Hazard.id == t.Activity.hazard_id)
+    stmt = apply_filters(
+        session,
+        stmt,
+        f,
+        date=t.Activity.end_date,
+        statuses=[t.Activity.review_status],
+        location=t.Hazard.location_id,
+        organisation=t.Activity.organisation_id,
+    )
     geoms = [g for g in session.execute(stmt).scalars() if g is not None]
     return gpd.GeoSeries(geoms, crs=4326)
 
@@ -152,13 +153,14 @@ def accidents_frame(session: Session, f: Filters) -> tuple[gpd.GeoDataFrame, int
     stmt: Any = select(
         t.Accident.local_id, t.Accident.kind, t.Accident.min_x, t.Accident.min_y
     ).order_by(t.Accident.id)
-    stmt = _approved(stmt, t.Accident.review_status, f)
-    if f.date_from:
-        stmt = stmt.where(t.Accident.accident_date >= f.date_from)
-    if f.date_until:
-        stmt = stmt.where(t.Accident.accident_date <= f.date_until)
-    if f.district:
-        stmt = stmt.where(t.Accident.location_id.in_(district_ids(session, f.district)))
+    stmt = apply_filters(
+        session,
+        stmt,
+        f,
+        date=t.Accident.accident_date,
+        statuses=[t.Accident.review_status],
+        location=t.Accident.location_id,
+    )
     return _points_frame(list(session.execute(stmt)), ["accident", "kind"])
 
 

@@ -116,6 +116,32 @@ def _dates(stmt: Any, column: Any, f: Filters) -> Any:
     return stmt
 
 
+def apply_filters(
+    session: Session,
+    stmt: Any,
+    f: Filters,
+    *,
+    date: Any = None,
+    statuses: list[Any] | tuple[Any, ...] = (),
+    location: Any = None,
+    organisation: Any = None,
+) -> Any:
+    """``stmt`` with the filters applied through the given columns: ``date`` between ``--from``
+    and ``--until``, every one of ``statuses`` approved (unless unapproved records are
+    included), ``location`` in the district, ``organisation`` the organisation or one of its
+    units. A filter whose column is not given does not apply. The one copy of the filter
+    rules for statistics, exports and record accuracy."""
+    if date is not None:
+        stmt = _dates(stmt, date, f)
+    if f.approved_only and statuses:
+        stmt = stmt.where(and_(*(s == "approved" for s in statuses)))
+    if f.district and location is not None:
+        stmt = stmt.where(location.in_(district_ids(session, f.district)))
+    if f.organisation and organisation is not None:
+        stmt = stmt.where(organisation.in_(organisation_ids(session, f.organisation)))
+    return stmt
+
+
 def _filtered_frame(
     session: Session,
     stmt: Any,
@@ -126,13 +152,9 @@ def _filtered_frame(
     organisation: Any,
 ) -> pd.DataFrame:
     """Apply the filters to ``stmt`` through the given columns; add a ``year`` column."""
-    stmt = _dates(stmt, date, f)
-    if f.approved_only:
-        stmt = stmt.where(and_(*(s == "approved" for s in statuses)))
-    if f.district:
-        stmt = stmt.where(location.in_(district_ids(session, f.district)))
-    if f.organisation:
-        stmt = stmt.where(organisation.in_(organisation_ids(session, f.organisation)))
+    stmt = apply_filters(
+        session, stmt, f, date=date, statuses=statuses, location=location, organisation=organisation
+    )
     frame = _frame(session, stmt)
     frame["year"] = pd.to_datetime(frame[date.key]).dt.year.astype("Int64")
     return frame
