@@ -26,6 +26,7 @@ from clearground.domain.errors import BadInput, TooLarge
 from clearground.domain.records import KINDS
 from clearground.domain.sameness import same_value
 from clearground.intake import checks, records, safety
+from clearground.intake.all_or_none import write_all_or_none
 from clearground.intake.mapping import (
     Mapping,
     check_columns,
@@ -51,10 +52,6 @@ IGNORED_COLUMNS = SYSTEM_COLUMNS | {"category", "fid"}
 computes, a find's category (from its ordnance) and GeoPackage's feature id."""
 ALIASES = {"district": "location"}
 Progress = Callable[[str, int, int], None]
-
-
-class _RollBack(Exception):
-    """Raised inside the write transaction to undo it (refusal or dry run)."""
 
 
 def _acceptable(report: ImportReport, skip_invalid: bool) -> bool:
@@ -175,35 +172,33 @@ def import_file(
     else:
         assert got.frame is not None
         frame = got.frame
-    refused = False
-    try:
-        with store.session(write=True) as session:
-            registry = Registry(session, user=user)
-            if not check_and_write(
-                registry,
-                kind,
-                frame,
-                report,
-                skip_invalid=skip_invalid,
-                fix_geometry=fix_geometry,
-                fix_swapped=fix_swapped,
-                note=f"import {path.name}",
-                progress=say,
-            ):
-                refused = True
-                raise _RollBack
-            if guard is not None:
-                guard(registry)
-            if dry_run:
-                raise _RollBack
-    except _RollBack:
-        report.written = False
-    else:
-        report.written = True
-    if refused:
-        report.created = report.updated = report.unchanged = 0
-    elif skip_invalid and report.rejected_rows and not dry_run:
-        report.reject_file = str(_write_rejects(original, report, path, rejects))
+
+    def write(session: Any) -> bool:
+        registry = Registry(session, user=user)
+        if not check_and_write(
+            registry,
+            kind,
+            frame,
+            report,
+            skip_invalid=skip_invalid,
+            fix_geometry=fix_geometry,
+            fix_swapped=fix_swapped,
+            note=f"import {path.name}",
+            progress=say,
+        ):
+            return False
+        if guard is not None:
+            guard(registry)
+        return True
+
+    write_all_or_none(
+        store,
+        report,
+        write,
+        dry_run=dry_run,
+        skip_invalid=skip_invalid,
+        write_rejects=lambda: _write_rejects(original, report, path, rejects),
+    )
     return report
 
 

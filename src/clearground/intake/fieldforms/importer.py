@@ -26,7 +26,9 @@ from typing import Any
 import pandas as pd
 from shapely.geometry.base import BaseGeometry
 from sqlalchemy import Date, or_, select
+from sqlalchemy.orm import Session
 
+from clearground.intake.all_or_none import write_all_or_none
 from clearground.intake.fieldforms.forms import DISTRICT_NAMES, FORMS, OTHER, Form, Leaf
 from clearground.intake.fieldforms.submissions import (
     Submission,
@@ -74,10 +76,6 @@ class _Frame:
     """Rows with an answer that could not be read (already reported)."""
 
 
-class _RollBack(Exception):
-    """Raised inside a transaction or savepoint to undo it."""
-
-
 def local_id(submission: Submission, kind: str | None = None, item: int | None = None) -> str:
     """The local id of a submission's record, or of its ``item``-th repeat item."""
     base = f"{PREFIX}-{submission.instance_id}"
@@ -112,53 +110,50 @@ def import_form(
     kinds = [form.kind, *form.children]
     note = f"import {path.name} ({export.flavour})"
     options = {"fix_geometry": fix_geometry, "fix_swapped": fix_swapped, "note": note}
-    refused = False
-    try:
-        with store.session() as session:
-            frames = build_frames(form, submissions, Registry(session, user=user), report)
-            # pass 1, undone: every problem of every kind, each kind checked against the
-            # valid records of the kinds before it
-            probe = session.begin_nested()
-            try:
-                before = set(report.rejected_rows)
-                found, rejected, ok = _run(session, user, form, frames, before, True, options)
-            finally:
-                probe.rollback()
-            for kind in kinds:
-                report.issues += found[kind].issues if kind in found else []
-            rejected |= set(report.rejected_rows)
-            if not ok or report.file_errors or (rejected and not skip_invalid):
-                refused = True
-                raise _RollBack
-            # pass 2: the accepted submissions, for real
-            written, _, ok = _run(session, user, form, frames, rejected, False, options)
-            if not ok:  # the database refused what the checks let through
-                report.issues += [
-                    i for r in written.values() for i in r.issues if i.severity == "error"
-                ]
-                refused = True
-                raise _RollBack
-            for kind, sub in written.items():
-                report.by_kind[kind] = {
-                    "created": sub.created,
-                    "updated": sub.updated,
-                    "unchanged": sub.unchanged,
-                }
-                report.created += sub.created
-                report.updated += sub.updated
-                report.unchanged += sub.unchanged
-            report.issues += _dropped_items(session, form, submissions, rejected)
-            if dry_run:
-                raise _RollBack
-    except _RollBack:
-        report.written = False
-    else:
-        report.written = True
-    if refused:
-        report.created = report.updated = report.unchanged = 0
-        report.by_kind = {}
-    elif skip_invalid and report.rejected_rows and not dry_run:
-        report.reject_file = str(_write_rejects(report, submissions, path, rejects))
+
+    def write(session: Session) -> bool:
+        frames = build_frames(form, submissions, Registry(session, user=user), report)
+        # pass 1, undone: every problem of every kind, each kind checked against the valid
+        # records of the kinds before it
+        probe = session.begin_nested()
+        try:
+            before = set(report.rejected_rows)
+            found, rejected, ok = _run(session, user, form, frames, before, True, options)
+        finally:
+            probe.rollback()
+        for kind in kinds:
+            report.issues += found[kind].issues if kind in found else []
+        rejected |= set(report.rejected_rows)
+        if not ok or report.file_errors or (rejected and not skip_invalid):
+            return False
+        # pass 2: the accepted submissions, for real
+        written, _, ok = _run(session, user, form, frames, rejected, False, options)
+        if not ok:  # the database refused what the checks let through
+            report.issues += [
+                i for r in written.values() for i in r.issues if i.severity == "error"
+            ]
+            return False
+        for kind, sub in written.items():
+            report.by_kind[kind] = {
+                "created": sub.created,
+                "updated": sub.updated,
+                "unchanged": sub.unchanged,
+            }
+            report.created += sub.created
+            report.updated += sub.updated
+            report.unchanged += sub.unchanged
+        report.issues += _dropped_items(session, form, submissions, rejected)
+        return True
+
+    write_all_or_none(
+        store,
+        report,
+        write,
+        dry_run=dry_run,
+        skip_invalid=skip_invalid,
+        write_rejects=lambda: _write_rejects(report, submissions, path, rejects),
+        on_refused=report.by_kind.clear,
+    )
     report.issues.sort(key=lambda i: (i.row is not None, i.row or 0))
     return report
 
