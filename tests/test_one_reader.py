@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from pyproj import Transformer
 
-from clearground.cli_accuracy import read_layer
+from clearground.cli.accuracy import read_layer
 from clearground.domain.errors import BadInput
 from tests.conftest import run_cli
 

@@ -21,9 +21,9 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session, aliased
 
 from clearground.domain.errors import BadInput
+from clearground.domain.names import fold
 from clearground.store import tables as t
 from clearground.store.queries import district_ids, organisation_ids
-from clearground.store.seed import fold
 
 RELEASING = ("cancelled", "reduced", "cleared")
 

@@ -19,10 +19,10 @@ from sqlalchemy import and_, select
 from sqlalchemy.orm import Session, aliased
 
 from clearground.domain.errors import BadInput
+from clearground.domain.names import fold
 from clearground.store import access
 from clearground.store import tables as t
 from clearground.store.repository import table_of
-from clearground.store.seed import fold
 
 
 @dataclass(frozen=True)

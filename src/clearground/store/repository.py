@@ -30,6 +30,7 @@ from clearground.domain.errors import BadInput, NotFound, StaleVersion, WrongSta
 from clearground.domain.geometry import areas_m2, check_lonlat, check_polygon
 from clearground.domain.land_release import check_release_batch
 from clearground.domain.minefield_record import build_record
+from clearground.domain.names import fold
 from clearground.domain.records import KINDS, REVIEW_STATUSES, check_choice
 from clearground.store import tables as t
 from clearground.store.data_version import mark_changed
@@ -274,8 +275,6 @@ class Registry:
 
     def _location_by_any_name(self, value: str) -> int | None:
         """A location known under ``value`` as an alternate name or short name, if unique."""
-        from clearground.store.seed import fold
-
         want = fold(value)
         hits = [
             (kind, rid)

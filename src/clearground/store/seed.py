@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import unicodedata
 from importlib import resources
 from pathlib import Path
 
@@ -41,12 +40,6 @@ def short_name(name: str) -> str:
         if name.endswith(suffix):
             return name[: -len(suffix)]
     return name
-
-
-def fold(text: str) -> str:
-    """Lower-case, accents removed: how district names are compared."""
-    nfkd = unicodedata.normalize("NFKD", text.replace("ə", "a").replace("Ə", "A"))
-    return "".join(c for c in nfkd if not unicodedata.combining(c)).lower().strip()
 
 
 def seed_ordnance(registry: Registry) -> int:

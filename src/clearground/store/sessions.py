@@ -24,7 +24,13 @@ from sqlalchemy.orm import Session
 
 from clearground.domain.errors import BadInput
 from clearground.store import tables as t
-from clearground.store.users import Principal, principal_of, user_named
+from clearground.store.users import (
+    USER_DISABLED,
+    Principal,
+    end_user_sessions,
+    principal_of,
+    user_named,
+)
 
 IDLE_ENV = "CLEARGROUND_SESSION_IDLE_MINUTES"
 ABSOLUTE_ENV = "CLEARGROUND_SESSION_HOURS"
@@ -33,8 +39,6 @@ SEEN_STEP = dt.timedelta(seconds=30)
 
 SIGNED_OUT = "signed out"
 ENDED_BY_ADMIN = "ended by an admin"
-PASSWORD_CHANGED = "password changed"
-USER_DISABLED = "user disabled"
 IDLE = "idle"
 EXPIRED = "expired"
 
@@ -133,16 +137,6 @@ def end_session(session: Session, session_id: str, reason: str = SIGNED_OUT) -> 
         .values(ended_at=_now(), end_reason=reason)
     )
     return bool(getattr(done, "rowcount", 0))
-
-
-def end_user_sessions(session: Session, user_id: int, reason: str) -> int:
-    """End every open session of a user; the number ended."""
-    done = session.execute(
-        update(t.WebSession)
-        .where(t.WebSession.user_id == user_id, t.WebSession.ended_at.is_(None))
-        .values(ended_at=_now(), end_reason=reason)
-    )
-    return int(getattr(done, "rowcount", 0) or 0)
 
 
 def end_sessions_of(session: Session, name: str) -> int:

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import or_, select
+from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session
 
 from clearground.domain.errors import BadInput
@@ -195,11 +195,24 @@ def user_named(session: Session, name: str) -> t.User:
     return user
 
 
+PASSWORD_CHANGED = "password changed"
+USER_DISABLED = "user disabled"
+"""Why a user's web sessions ended (``web_session.end_reason``; see store/sessions.py)."""
+
+
+def end_user_sessions(session: Session, user_id: int, reason: str) -> int:
+    """End every open web session of a user; the number ended."""
+    done = session.execute(
+        update(t.WebSession)
+        .where(t.WebSession.user_id == user_id, t.WebSession.ended_at.is_(None))
+        .values(ended_at=_now(), end_reason=reason)
+    )
+    return int(getattr(done, "rowcount", 0) or 0)
+
+
 def set_password(session: Session, name: str, password: str) -> int:
     """Give the user called ``name`` a new password; every open session of the user ends
     (a stolen cookie dies with the old password). Returns the number of sessions ended."""
-    from clearground.store.sessions import PASSWORD_CHANGED, end_user_sessions
-
     if len(password) < 8:
         raise BadInput(
             "the password is too short",
@@ -215,8 +228,6 @@ def set_disabled(session: Session, name: str, disabled: bool) -> int:
     """Disable (or enable again) the user called ``name``. A disabled user cannot sign in, its
     sessions end and its API tokens are refused (kept, so enabling brings them back).
     Returns the number of sessions ended."""
-    from clearground.store.sessions import USER_DISABLED, end_user_sessions
-
     user = user_named(session, name)
     if not disabled:
         user.disabled_at = None

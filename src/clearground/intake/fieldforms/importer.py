@@ -28,6 +28,7 @@ from shapely.geometry.base import BaseGeometry
 from sqlalchemy import Date, or_, select
 from sqlalchemy.orm import Session
 
+from clearground.domain.names import fold
 from clearground.intake.all_or_none import write_all_or_none
 from clearground.intake.fieldforms.forms import DISTRICT_NAMES, FORMS, OTHER, Form, Leaf
 from clearground.intake.fieldforms.submissions import (
@@ -42,7 +43,6 @@ from clearground.intake.report import ImportReport, Issue
 from clearground.store import tables as t
 from clearground.store.database import Store
 from clearground.store.repository import REFERENCES, Registry, columns_of, kind_of, table_of
-from clearground.store.seed import fold
 
 PREFIX = "ODK"
 ITEM_LETTER = {"finds": "F", "victims": "V"}

@@ -1,9 +1,5 @@
-"""The command line (a stable contract: see DESIGN.md).
-
-``--json`` prints one JSON document on stdout and nothing else there; progress and logs go
-to stderr. Exit codes: 0 success, 2 bad input (the message names file, row and field),
-1 internal error.
-"""
+"""The core commands: ``init``, ``demo``, ``serve``, ``stats``, ``export``; and ``main``, the
+entry point that turns errors into messages and exit codes."""
 
 from __future__ import annotations
 
@@ -19,66 +15,20 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from clearground.domain.errors import BadInput, ClearGroundError
-
-app = typer.Typer(
-    add_completion=False,
-    no_args_is_help=True,
-    help="Clearground: information management for mine action.",
+from clearground.cli.options import (
+    DbOption,
+    DistrictOption,
+    FromOption,
+    JsonOption,
+    OrgOption,
+    UnapprovedOption,
+    UntilOption,
+    app,
+    err,
+    filters_from,
+    open_db,
 )
-err = Console(stderr=True, soft_wrap=True)
-
-DbOption = Annotated[
-    str | None,
-    typer.Option(
-        "--db", help="SQLite file or SQLAlchemy URL (default: $CLEARGROUND_DB, ./clearground.db)"
-    ),
-]
-FromOption = Annotated[str | None, typer.Option("--from", help="first date, YYYY-MM-DD")]
-UntilOption = Annotated[str | None, typer.Option("--until", help="last date, YYYY-MM-DD")]
-DistrictOption = Annotated[str | None, typer.Option("--district", help="district name")]
-OrgOption = Annotated[
-    str | None,
-    typer.Option("--organisation", help="organisation name or short name (includes its units)"),
-]
-UnapprovedOption = Annotated[
-    bool, typer.Option("--include-unapproved", help="count records not yet approved too")
-]
-JsonOption = Annotated[bool, typer.Option("--json", help="print JSON on stdout")]
-
-
-def _date(value: str | None, option: str) -> dt.date | None:
-    if value is None:
-        return None
-    try:
-        return dt.date.fromisoformat(value)
-    except ValueError:
-        raise BadInput(
-            f"cannot read '{value}' as a date",
-            field=option,
-            value=value,
-            fix="Write dates as YYYY-MM-DD",
-        ) from None
-
-
-def _filters(
-    date_from: str | None,
-    until: str | None,
-    district: str | None,
-    organisation: str | None,
-    approved_only: bool = True,
-) -> Any:
-    from clearground.store.queries import Filters
-
-    return Filters(
-        _date(date_from, "--from"), _date(until, "--until"), district, organisation, approved_only
-    )
-
-
-def _open(db: str | None) -> Any:
-    from clearground.store.database import open_store
-
-    return open_store(db)
+from clearground.domain.errors import BadInput, ClearGroundError
 
 
 @app.command()
@@ -94,7 +44,7 @@ def init(
     """Create a database with the ordnance catalogue and the country's districts."""
     from clearground.store.seed import init_database
 
-    store = _open(db)
+    store = open_db(db)
     made = init_database(store, country)
     err.print(
         f"Database ready at {store.url}: {made['ordnance']} ordnance models, "
@@ -124,7 +74,7 @@ def demo(
         path = Path(url.removeprefix("sqlite:///"))
         for p in (path, Path(f"{path}-wal"), Path(f"{path}-shm")):
             p.unlink(missing_ok=True)
-    store = _open(db)
+    store = open_db(db)
     state = demo_state(store)
     if state and state.get("demo_seed") == str(seed) and float(state["demo_scale"]) == scale:
         err.print(f"The demo (seed {seed}, scale {scale:g}) is already built in {store.url}.")
@@ -224,7 +174,7 @@ def serve(
     ] = None,
 ) -> None:
     """Serve the web app on a database."""
-    store = _open(db)
+    store = open_db(db)
     if workers == 1 and threads is None:
         _serve(store.url, host, port)
         return
@@ -276,8 +226,8 @@ def stats(
             value=by,
             fix="Use district, year, organisation or method",
         )
-    f = _filters(date_from, until, district, organisation, not include_unapproved)
-    store = _open(db)
+    f = filters_from(date_from, until, district, organisation, not include_unapproved)
+    store = open_db(db)
     with store.session() as session:
         acts = q.activities_frame(session, f)
         finds = q.finds_frame(session, f)
@@ -412,8 +362,8 @@ def export(
     from clearground.store.export import write_export
     from clearground.store.queries import export_frame
 
-    f = _filters(date_from, until, district, organisation, approved_only=False)
-    store = _open(db)
+    f = filters_from(date_from, until, district, organisation, approved_only=False)
+    store = open_db(db)
     with store.session() as session:
         frame = export_frame(session, kind, f)
     n = write_export(frame, output, fmt, kind)
@@ -456,14 +406,3 @@ def main() -> None:
             highlight=False,
         )
         sys.exit(1)
-
-
-# command modules: each registers its commands on ``app`` when imported (one line each)
-from clearground import cli_accuracy  # noqa: E402,F401
-from clearground import cli_forms  # noqa: E402,F401
-from clearground import cli_planning  # noqa: E402,F401
-from clearground import cli_intake  # noqa: E402,F401
-from clearground import cli_users  # noqa: E402,F401
-
-if __name__ == "__main__":
-    main()

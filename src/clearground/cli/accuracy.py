@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from clearground.cli import (
+from clearground.cli.options import (
     DbOption,
     DistrictOption,
     FromOption,
@@ -23,10 +23,10 @@ from clearground.cli import (
     OrgOption,
     UnapprovedOption,
     UntilOption,
-    _filters,
-    _open,
     app,
     err,
+    filters_from,
+    open_db,
 )
 from clearground.domain.errors import BadInput
 
@@ -189,8 +189,8 @@ def accuracy(
                 )
         from clearground.store.accuracy_data import accuracy_inputs
 
-        f = _filters(date_from, until, district, organisation, not include_unapproved)
-        store = _open(db)
+        f = filters_from(date_from, until, district, organisation, not include_unapproved)
+        store = open_db(db)
         with store.session() as session:
             data = accuracy_inputs(session, f)
         mines, perims, find_layer = data.recorded, data.perimeters, data.finds

@@ -15,7 +15,7 @@ from typing import Annotated
 
 import typer
 
-from clearground.cli import DbOption, JsonOption, _open, app, err
+from clearground.cli.options import DbOption, JsonOption, app, err, open_db
 from clearground.domain.errors import BadInput
 
 user_app = typer.Typer(no_args_is_help=True, help="Users of the web application and API.")
@@ -52,7 +52,7 @@ def add(
                 fix="Give --password, set CLEARGROUND_PASSWORD, or add --token",
             )
         password = typer.prompt("Password", hide_input=True, confirmation_prompt=True)
-    store = _open(db)
+    store = open_db(db)
     with store.session() as session:
         user = add_user(session, name, role, organisation=organisation, password=password)
         made = new_token(session, user.id) if token else None
@@ -69,7 +69,7 @@ def token(
     """Issue a new API token for a user; the last line printed ends with the token."""
     from clearground.store.users import token_for
 
-    store = _open(db)
+    store = open_db(db)
     with store.session() as session:
         made = token_for(session, name)
     err.print(f"New API token for '{name}' (shown once; only its hash is kept).")
@@ -84,7 +84,7 @@ def revoke_token(
     """Revoke every API token of a user (from then on answered 401); prints how many."""
     from clearground.store.users import revoke_tokens
 
-    store = _open(db)
+    store = open_db(db)
     with store.session() as session:
         n = revoke_tokens(session, name)
     sys.stdout.write(f"Revoked {n} API token{'' if n == 1 else 's'} of {name}.\n")
@@ -122,7 +122,7 @@ def password_command(
     from clearground.store.users import set_password
 
     new = _password(password)
-    store = _open(db)
+    store = open_db(db)
     with store.session(write=True) as session:
         n = set_password(session, name, new)
     sys.stdout.write(f"Password of {name} changed; {_ended(n)}.\n")
@@ -136,7 +136,7 @@ def disable(
     """Disable a user: no sign-in, open sessions end, API tokens refused (until enabled)."""
     from clearground.store.users import set_disabled
 
-    store = _open(db)
+    store = open_db(db)
     with store.session(write=True) as session:
         n = set_disabled(session, name, True)
     sys.stdout.write(f"User {name} disabled; {_ended(n)}.\n")
@@ -150,7 +150,7 @@ def enable(
     """Enable a disabled user again (its API tokens work again; sessions stay ended)."""
     from clearground.store.users import set_disabled
 
-    store = _open(db)
+    store = open_db(db)
     with store.session(write=True) as session:
         set_disabled(session, name, False)
     sys.stdout.write(f"User {name} enabled.\n")
@@ -165,7 +165,7 @@ def sessions_command(
     """A user's web sessions, newest first: started, last seen, open or when and why ended."""
     from clearground.store.sessions import SessionLimits, sessions_of
 
-    store = _open(db)
+    store = open_db(db)
     with store.session() as session:
         rows = sessions_of(session, name, SessionLimits.from_env())
     if as_json:
@@ -189,7 +189,7 @@ def end_sessions(
     """End every open web session of a user (signed out everywhere; tokens are untouched)."""
     from clearground.store.sessions import end_sessions_of
 
-    store = _open(db)
+    store = open_db(db)
     with store.session(write=True) as session:
         n = end_sessions_of(session, name)
     sys.stdout.write(f"{_ended(n).capitalize()} for {name}.\n")
@@ -207,7 +207,7 @@ def list_(
 
     from clearground.store.users import list_users
 
-    store = _open(db)
+    store = open_db(db)
     with store.session() as session:
         users = list_users(session)
     if as_json:
@@ -240,7 +240,7 @@ def rotate_key_command(db: DbOption = None) -> None:
     every signed-in browser must sign in again; restart running servers. API tokens stay."""
     from clearground.store.keys import ENV, rotate_key
 
-    store = _open(db)
+    store = open_db(db)
     if os.environ.get(ENV):
         raise BadInput(
             f"the key comes from {ENV}, which this command cannot change",

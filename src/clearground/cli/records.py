@@ -9,10 +9,9 @@ from typing import Annotated
 
 import typer
 from rich.progress import BarColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
-from rich.table import Table
 
-from clearground.cli import DbOption, _open, app, err
-from clearground.intake.report import ImportReport
+from clearground.cli.options import DbOption, app, err, open_db, print_report
+from clearground.domain.errors import BadInput
 
 
 @app.command("import")
@@ -55,14 +54,12 @@ def import_(
     from clearground.intake.fieldforms import FORM_IDS
 
     if kind in FORM_IDS:  # submissions of a field form (docs/INTAKE.md, "Field forms")
-        from clearground.cli_forms import import_form
-
         return import_form(kind, file, db=db, mapping=mapping, crs=crs, dry_run=dry_run,
                            skip_invalid=skip_invalid, rejects=rejects, fix_geometry=fix_geometry,
                            fix_swapped=fix_swapped, user=user, as_json=as_json)  # fmt: skip
     from clearground.intake.importer import import_file
 
-    store = _open(db)
+    store = open_db(db)
     with Progress(
         TextColumn("{task.description}"),
         BarColumn(),
@@ -98,35 +95,60 @@ def import_(
     if as_json:
         sys.stdout.write(json.dumps(report.to_dict(), ensure_ascii=False, default=str) + "\n")
     else:
-        _print_report(report)
+        print_report(report)
     refused = not report.written and not report.dry_run
     if refused or (report.dry_run and not report.ok and not skip_invalid):
         raise typer.Exit(2)
 
 
-def _print_report(report: ImportReport) -> None:
-    doc = report.to_dict()
-    table = Table(title=f"Import of {report.source} as {report.kind}")
-    table.add_column("")
-    table.add_column("rows", justify="right")
-    for label in ("rows", "accepted", "rejected", "warned", "created", "updated", "unchanged"):
-        table.add_row(label, f"{doc[label]:,}")
-    err.print(table)
-    for issue in report.issues[:200]:
-        colour = "red" if issue.severity == "error" else "yellow"
-        err.print(f"[{colour}]{issue.severity}[/]: {issue.describe(report.unit)}", highlight=False)
-    if len(report.issues) > 200:
-        err.print(f"... and {len(report.issues) - 200:,} more (use --json for all)")
-    if report.written:
-        err.print(
-            f"Written: {report.created:,} created, {report.updated:,} updated, "
-            f"{report.unchanged:,} unchanged."
-            + (f" Rejected rows: {report.reject_file}" if report.reject_file else "")
-        )
-    elif report.dry_run:
-        err.print("Dry run: nothing was written.")
+def import_form(
+    kind: str,
+    file: Path,
+    *,
+    db: str | None,
+    mapping: Path | None,
+    crs: str | None,
+    dry_run: bool,
+    skip_invalid: bool,
+    rejects: Path | None,
+    fix_geometry: bool,
+    fix_swapped: bool,
+    user: str,
+    as_json: bool,
+) -> None:
+    """``clearground import FORM FILE``: the submissions of a field form export."""
+    from clearground.intake.fieldforms.importer import import_form as run
+
+    for option, given in (("--mapping", mapping), ("--crs", crs)):
+        if given is not None:
+            raise BadInput(
+                f"{option} does not apply to field form exports",
+                field=option,
+                fix="Exports of the field forms carry the forms' own question names and "
+                "WGS84 positions; leave the option out",
+            )
+    store = open_db(db)
+    report = run(
+        store,
+        kind,
+        file,
+        dry_run=dry_run,
+        skip_invalid=skip_invalid,
+        fix_geometry=fix_geometry,
+        fix_swapped=fix_swapped,
+        rejects=rejects,
+        user=user,
+    )
+    if as_json:
+        sys.stdout.write(json.dumps(report.to_dict(), ensure_ascii=False, default=str) + "\n")
     else:
-        err.print(
-            "[bold red]Nothing was written[/]: correct the rows above and import again, "
-            "or use --skip-invalid to write the valid rows only."
-        )
+        err.print(f"{report.flavour} export of the {kind} form")
+        print_report(report)
+        for record_kind, counts in report.by_kind.items():
+            err.print(
+                f"  {record_kind}: {counts['created']:,} created, {counts['updated']:,} "
+                f"updated, {counts['unchanged']:,} unchanged"
+            )
+    refused = not report.written and not report.dry_run
+    if refused or (report.dry_run and not report.ok and not skip_invalid):
+        raise typer.Exit(2)

@@ -20,15 +20,15 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from clearground.cli import (
+from clearground.cli.options import (
     DbOption,
     DistrictOption,
     JsonOption,
     OrgOption,
-    _date,
-    _open,
     app,
     err,
+    open_db,
+    parse_date,
 )
 from clearground.domain.errors import BadInput
 
@@ -69,7 +69,7 @@ def read_yaml(path: Path, what: str) -> Any:
 def _as_of(session: Any, value: str | None) -> dt.date:
     from clearground.store.planning_data import data_date
 
-    given = _date(value, "--as-of")
+    given = parse_date(value, "--as-of")
     if given is not None:
         return given
     return data_date(session) or dt.date.today()
@@ -112,7 +112,7 @@ def prioritise(
             "cannot show a negative number of rows", field="--top", value=top, fix="Give 0 or more"
         )
     started = time.perf_counter()
-    store = _open(db)
+    store = open_db(db)
     with store.session() as session:
         when = _as_of(session, as_of)
         hazards, places, accidents, returns = pdata.priority_inputs(
@@ -249,9 +249,9 @@ def forecast(
         config = replace(config, what_if=(*config.what_if, extra))
     if calibrate:
         config = replace(config, calibrate=True)
-    until = _date(backtest_until, "--backtest-until")
+    until = parse_date(backtest_until, "--backtest-until")
     started = time.perf_counter()
-    store = _open(db)
+    store = open_db(db)
     with store.session() as session:
         when = _as_of(session, as_of)
         if until is not None and until <= when:

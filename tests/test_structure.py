@@ -1,0 +1,87 @@
+"""The shape of the code (issue 18, items 2 and 3): no import circle anywhere in the package,
+counting imports made inside functions too (a lazy import is how a circle hides), and no
+command module of the command line importing another."""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+SRC = Path(__file__).resolve().parents[1] / "src"
+PACKAGE = SRC / "clearground"
+
+
+def _modules() -> dict[str, Path]:
+    out = {}
+    for path in PACKAGE.rglob("*.py"):
+        parts = path.relative_to(SRC).with_suffix("").parts
+        name = ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+        out[name] = path
+    return out
+
+
+MODULES = _modules()
+
+
+def _imports(name: str) -> set[str]:
+    """The package's modules that ``name`` imports, anywhere in the file."""
+    path = MODULES[name]
+    package = name if path.name == "__init__.py" else name.rsplit(".", 1)[0]
+    found: set[str] = set()
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Import):
+            found.update(a.name for a in node.names)
+        elif isinstance(node, ast.ImportFrom):
+            if node.level:
+                base = package.split(".")[: len(package.split(".")) - (node.level - 1)]
+                module = ".".join([*base, *([node.module] if node.module else [])])
+            else:
+                module = node.module or ""
+            found.add(module)
+            found.update(f"{module}.{a.name}" for a in node.names)
+    return {m for m in found if m in MODULES and m != name}
+
+
+def _cycles() -> list[list[str]]:
+    graph = {m: _imports(m) for m in MODULES}
+    cycles: list[list[str]] = []
+    state: dict[str, int] = {}  # 1 on the path, 2 done
+    path: list[str] = []
+
+    def visit(m: str) -> None:
+        state[m] = 1
+        path.append(m)
+        for n in sorted(graph[m]):
+            if state.get(n) == 1:
+                cycles.append([*path[path.index(n) :], n])
+            elif n not in state:
+                visit(n)
+        path.pop()
+        state[m] = 2
+
+    for m in sorted(graph):
+        if m not in state:
+            visit(m)
+    return cycles
+
+
+def test_no_import_circle_in_the_package() -> None:
+    assert _cycles() == []
+
+
+def test_the_cycle_finder_finds_a_circle() -> None:
+    """The test above can fail: a made-up circle is found."""
+    MODULES["clearground.fake_a"] = MODULES["clearground.store.users"]
+    try:
+        graph_users = _imports("clearground.store.users")
+        assert "clearground.store.tables" in graph_users
+    finally:
+        del MODULES["clearground.fake_a"]
+
+
+def test_no_command_module_imports_another() -> None:
+    commands = {m for m in MODULES if m.startswith("clearground.cli.")} - {
+        "clearground.cli.options"
+    }
+    for name in sorted(commands):
+        assert not (_imports(name) & commands), f"{name} imports {_imports(name) & commands}"
