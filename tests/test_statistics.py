@@ -8,6 +8,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+from clearground.analysis import statistics as st
 from tests.conftest import run_cli
 
 UNTIL = "2022-10-31"
@@ -101,3 +102,112 @@ def test_funding_by_donor_and_year(doc: dict, files: dict[str, pd.DataFrame]) ->
     by = {(r["donor"], r["year"], r["currency"]): r["amount"] for r in rows}
     for r in fund.itertuples():
         assert by[(r.donor, int(r.funding_date[:4]), r.currency)] == pytest.approx(r.amount)
+
+
+# --- hand-made frames: figures worked out by hand, not by the code under test -----------------
+# (these need no demo database; ``-k frame`` runs them alone, as bench/mutation.sh does)
+
+
+def finds_rows() -> pd.DataFrame:
+    """Five finds, quantities above 1, so a count of rows differs from the devices found:
+    AP 4 + 3 (2 rows, 7 devices), AT 2 (1 row), UXO 5 + 1 (2 rows, 6 devices)."""
+    return pd.DataFrame(
+        [
+            ("ap_mine", "PMN-2", 4, "Aghdam", 2021),
+            ("ap_mine", "E-001 M", 3, "Fuzuli", 2022),
+            ("at_mine", "TM-62M", 2, "Aghdam", 2022),
+            ("uxo", "OF-462", 5, "Fuzuli", 2021),
+            ("uxo", "OF-462", 1, "Aghdam", 2022),
+        ],
+        columns=["category", "ordnance", "quantity", "district", "year"],
+    )
+
+
+def activity_rows() -> pd.DataFrame:
+    """Cancelled 10,000; reduced 2,500 + 500.3; cleared 4,000 + 1,500.5; a QA activity
+    (``result`` not a release) of 99,999 m² that must not count."""
+    return pd.DataFrame(
+        [
+            ("cancelled", 10_000.0, "Aghdam"),
+            ("reduced", 2_500.0, "Aghdam"),
+            ("reduced", 500.3, "Fuzuli"),
+            ("cleared", 4_000.0, "Fuzuli"),
+            ("cleared", 1_500.5, "Aghdam"),
+            ("none", 99_999.0, "Aghdam"),
+        ],
+        columns=["result", "area_m2", "district"],
+    )
+
+
+NO_VICTIMS = pd.DataFrame({"outcome": pd.Series([], dtype=str)})
+
+
+def test_frame_devices_sum_quantities_not_rows() -> None:
+    """Mutation: ``devices`` counting rows (``.count()`` / ``.size()``) instead of summing
+    ``quantity`` fails this test (it would give AP 2, UXO 2, total 5)."""
+    dev = st.devices(finds_rows())
+    assert dev == {
+        "ap_mine": 7,
+        "at_mine": 2,
+        "uxo": 6,
+        "axo": 0,
+        "ied": 0,
+        "submunition": 0,
+    }
+    doc = st.summary(activity_rows(), finds_rows(), NO_VICTIMS)
+    assert doc["devices_total"] == 15
+    assert st.devices(finds_rows().iloc[0:0]) == dict.fromkeys(st.CATEGORIES, 0)
+
+
+def test_frame_devices_by_model_and_year_sum_quantities() -> None:
+    tables = st.monitor_tables(
+        activity_rows().assign(
+            year=2021, organisation="X", method="manual", asset="team", team_days=None
+        ),
+        finds_rows(),
+        NO_VICTIMS,
+        pd.DataFrame(),
+        pd.DataFrame(),
+    )
+    by_model = as_dict(tables["devices_by_model"], ["category", "ordnance"], "quantity")
+    assert by_model == {
+        ("ap_mine", "PMN-2"): 4,
+        ("ap_mine", "E-001 M"): 3,
+        ("at_mine", "TM-62M"): 2,
+        ("uxo", "OF-462"): 6,
+    }
+    by_year = as_dict(tables["devices_by_year"], ["year", "category"], "quantity")
+    assert by_year == {
+        ("2021", "ap_mine"): 4,
+        ("2021", "uxo"): 5,
+        ("2022", "ap_mine"): 3,
+        ("2022", "at_mine"): 2,
+        ("2022", "uxo"): 1,
+    }
+
+
+def test_frame_released_m2_by_result() -> None:
+    """Mutation: ``released_m2`` giving 0 (or dropping) any of cancelled, reduced or cleared
+    — e.g. the cleared total zeroed — fails this test; so does counting the QA activity."""
+    rel = st.released_m2(activity_rows())
+    assert rel == {"cancelled": 10_000.0, "reduced": 3_000.3, "cleared": 5_500.5}
+    doc = st.summary(activity_rows(), finds_rows(), NO_VICTIMS)
+    assert doc["released_total_m2"] == 18_500.8  # 10,000 + 3,000.3 + 5,500.5, to 0.1 m²
+    assert doc["released_ha"] == {"cancelled": 1.0, "reduced": 0.3, "cleared": 0.55}
+    assert st.released_m2(activity_rows().iloc[0:0]) == dict.fromkeys(st.RESULTS, 0.0)
+
+
+def test_frame_breakdown_by_district() -> None:
+    """Per district: Aghdam cancelled 10,000, reduced 2,500, cleared 1,500.5, devices
+    AP 4, AT 2, UXO 1; Fuzuli reduced 500.3, cleared 4,000, devices AP 3, UXO 5."""
+    rows = {
+        r["key"]: r for r in st.breakdown(activity_rows(), finds_rows(), NO_VICTIMS, "district")
+    }
+    assert sorted(rows) == ["Aghdam", "Fuzuli"]
+    agdam, fuzuli = rows["Aghdam"], rows["Fuzuli"]
+    assert agdam["released_m2"] == {"cancelled": 10_000.0, "reduced": 2_500.0, "cleared": 1_500.5}
+    assert fuzuli["released_m2"] == {"cancelled": 0.0, "reduced": 500.3, "cleared": 4_000.0}
+    assert (agdam["devices"]["ap_mine"], agdam["devices"]["at_mine"]) == (4, 2)
+    assert (agdam["devices"]["uxo"], agdam["devices_total"]) == (1, 7)
+    assert (fuzuli["devices"]["ap_mine"], fuzuli["devices"]["uxo"]) == (3, 5)
+    assert fuzuli["devices_total"] == 8
