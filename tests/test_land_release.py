@@ -152,3 +152,87 @@ def test_registry_refuses_a_batch_releasing_the_same_land_twice(store: Store) ->
         clipped = overlapping.difference(west)
         Registry(s).add_many("activities", [activity("ACT-1", west), activity("ACT-2", clipped)])
         assert s.execute(select(func.count()).select_from(t.Activity)).scalar_one() == 2
+
+
+# --- killing the mutants bench/mutation.sh found alive (see bench/README.md) ------------------
+
+
+def _sliver(m2: float) -> BaseGeometry:
+    """A strip along the hazard's west edge, full height, of about ``m2`` square metres."""
+    height = area_m2(box(46.90, 39.90, 46.901, 39.905)) / 0.001  # m² per degree of width
+    return box(46.90, 39.90, 46.90 + m2 / height, 39.905)
+
+
+def test_the_tolerance_is_one_square_metre() -> None:
+    """Overlaps and excesses up to 1 m² are noise, 1.5 m² are not. Mutation:
+    ``TOLERANCE_M2 = 2.0`` fails this test."""
+    released = box(46.90, 39.90, 46.902, 39.905)
+    for m2, refused in ((0.5, False), (1.5, True)):
+        # an overlap of m2 with the released strip: the new strip starts inside it
+        width = _sliver(m2).bounds[2] - 46.90
+        new = box(46.902 - width, 39.90, 46.905, 39.905)
+        overlap = area_m2(new.intersection(released))
+        assert overlap == pytest.approx(m2, rel=0.01)
+        if refused:
+            with pytest.raises(BadInput, match="overlaps land already released"):
+                check_release(HAZARD, AREA, [released], new)
+        else:
+            check_release(HAZARD, AREA, [released], new)
+        # an excess of m2 over the stated hazard area, nothing released before
+        if refused:
+            with pytest.raises(BadInput, match="more than the hazard"):
+                check_release(HAZARD, AREA - m2, [], HAZARD)
+        else:
+            assert check_release(HAZARD, AREA - m2, [], HAZARD) == pytest.approx(AREA)
+
+
+def test_an_excess_of_exactly_the_tolerance_is_accepted() -> None:
+    """ "Up to" 1 m²: a total of exactly the hazard area + 1 m² is accepted. Mutation:
+    ``running > ...`` -> ``running >= ...`` fails this test."""
+    stated = AREA - 1.0
+    assert stated + 1.0 == AREA  # exact in binary floating point at this size
+    assert check_release(HAZARD, stated, [], HAZARD) == pytest.approx(AREA)
+
+
+def test_released_land_counts_in_the_total() -> None:
+    """The stated area (half the polygon's) is used up by land released before: 60 % released
+    and 30 % new, not overlapping, make 90 % > 50 %. Mutation: ``done_total`` taken as 0
+    when land was released (``if not len(released)``) fails this test."""
+    done = box(46.90, 39.90, 46.906, 39.905)
+    new = box(46.907, 39.90, 46.91, 39.905)
+    with pytest.raises(BadInput, match="more than the hazard"):
+        check_release(HAZARD, AREA / 2, [done], new)
+    assert check_release(HAZARD, AREA, [done], new) == pytest.approx(AREA * 0.3, rel=1e-3)
+
+
+def test_an_empty_batch_releases_nothing() -> None:
+    """Mutation: ``np.zeros(0, bool)`` -> ``np.zeros(1, bool)`` / ``np.zeros(-1, bool)`` for
+    an empty batch fails this test."""
+    assert check_release_batch(HAZARD, AREA, [], []) == []
+    assert check_release_batch(HAZARD, AREA, [box(46.90, 39.90, 46.905, 39.905)], [], []) == []
+
+
+def test_batch_overlap_after_released_land_names_the_record() -> None:
+    """With land released before, the earlier polygon of the batch is named by its record.
+    Mutation: ``names[int(j) - n_old]`` -> ``names[int(j) + n_old]`` fails this test."""
+    done = box(46.900, 39.90, 46.901, 39.905)
+    first = box(46.901, 39.90, 46.903, 39.905)
+    third = box(46.9025, 39.90, 46.904, 39.905)
+    middle = box(46.906, 39.90, 46.907, 39.905)
+    with pytest.raises(BadInput, match="overlaps ACT-A of the same batch") as info:
+        check_release_batch(HAZARD, AREA, [done], [first, middle, third], ["ACT-A", "B", "C"])
+    assert info.value.record == "C"
+
+
+def test_the_first_polygon_over_the_total_is_named() -> None:
+    """30 % released, then strips of 40 % and 30 %. Against 80 % of the area: 70 %, then
+    100 %: the second is named. Against 60 %: 70 % and 100 % are both over: the first is
+    named, not the last. Mutation: ``over[0]`` -> ``over[-1]`` fails this test."""
+    done = box(46.900, 39.90, 46.903, 39.905)
+    strips = [box(46.903, 39.90, 46.907, 39.905), box(46.907, 39.90, 46.91, 39.905)]
+    with pytest.raises(BadInput, match="more than the hazard") as info:
+        check_release_batch(HAZARD, AREA * 0.8, [done], strips, ["S-1", "S-2"])
+    assert info.value.record == "S-2"
+    with pytest.raises(BadInput, match="more than the hazard") as info:
+        check_release_batch(HAZARD, AREA * 0.6, [done], strips, ["T-1", "T-2"])
+    assert info.value.record == "T-1"
