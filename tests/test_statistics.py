@@ -211,3 +211,121 @@ def test_frame_breakdown_by_district() -> None:
     assert (agdam["devices"]["uxo"], agdam["devices_total"]) == (1, 7)
     assert (fuzuli["devices"]["ap_mine"], fuzuli["devices"]["uxo"]) == (3, 5)
     assert fuzuli["devices_total"] == 8
+
+
+def test_frame_hectares_and_totals_of_large_areas() -> None:
+    """1,234,500 m² = 123.45 ha (a divisor of 10,001 would give 123.44)."""
+    acts = pd.DataFrame(
+        [("cleared", 1_234_500.0), ("reduced", 20_000.0)], columns=["result", "area_m2"]
+    )
+    doc = st.summary(acts, finds_rows().iloc[0:0], NO_VICTIMS)
+    assert doc["released_ha"] == {"cancelled": 0.0, "reduced": 2.0, "cleared": 123.45}
+    assert doc["released_total_m2"] == 1_254_500.0
+    assert doc["devices_total"] == 0 and doc["casualties_total"] == 0
+
+
+def test_frame_casualties_count_victims() -> None:
+    victims = pd.DataFrame({"outcome": ["killed", "injured", "injured", "injured"]})
+    assert st.casualties(victims) == {"killed": 1, "injured": 3}
+    assert st.summary(activity_rows(), finds_rows(), victims)["casualties_total"] == 4
+    assert st.casualties(NO_VICTIMS) == {"killed": 0, "injured": 0}
+
+
+RATES = pd.DataFrame(
+    [
+        ("2021-01-01", "GBP", "USD", 1.30),
+        ("2022-01-01", "GBP", "USD", 1.35),
+        ("2023-01-01", "GBP", "USD", 1.20),
+        ("2022-01-01", "EUR", "AZN", 1.90),  # not a USD rate
+    ],
+    columns=["rate_date", "currency", "quote_currency", "rate"],
+)
+
+
+def test_frame_usd_at_the_rate_of_the_date() -> None:
+    """The last USD rate on or before the funding date: 1,000 GBP on 2022-06-01 at 1.35 =
+    1,350 USD (the first rate, 1.30, would give 1,300; the latest, 1.20, 1,200); on the day
+    of a rate that rate counts; before any rate, or without a USD rate, NaN."""
+    funding = pd.DataFrame(
+        [
+            ("UK", "GBP", 1000, "2022-06-01"),
+            ("UK", "GBP", 1000, "2023-01-01"),
+            ("UK", "GBP", 1000, "2020-12-31"),
+            ("US", "USD", 250, "2020-01-01"),
+            ("FR", "EUR", 400, "2022-06-01"),
+        ],
+        columns=["donor", "currency", "amount", "funding_date"],
+    )
+    usd = st.to_usd(funding, RATES)
+    assert usd.iloc[0] == pytest.approx(1350.0)
+    assert usd.iloc[1] == pytest.approx(1200.0)
+    assert pd.isna(usd.iloc[2])
+    assert usd.iloc[3] == 250.0
+    assert pd.isna(usd.iloc[4])
+    doc = st.funding_summary(funding, RATES)
+    assert doc["total_usd"] == pytest.approx(1350.0 + 1200.0 + 250.0)
+    by = {(r["donor"], r["currency"]): r for r in doc["by_donor"]}
+    assert sorted(by) == [("FR", "EUR"), ("UK", "GBP"), ("US", "USD")]
+    assert (by[("UK", "GBP")]["amount"], by[("UK", "GBP")]["amount_usd"]) == (3000.0, 2550.0)
+    assert (by[("US", "USD")]["amount"], by[("US", "USD")]["amount_usd"]) == (250.0, 250.0)
+    assert by[("FR", "EUR")]["amount"] == 400.0  # (no USD rate: its USD sum is left out)
+    assert st.funding_summary(funding.iloc[0:0], RATES) == {"total_usd": 0.0, "by_donor": []}
+    tables = st.monitor_tables(activity_rows().iloc[0:0], finds_rows(), NO_VICTIMS, funding, RATES)
+    years = {(r["donor"], r["year"]): r["amount_usd"] for r in tables["funding_by_donor_year"]}
+    assert years[("UK", 2022)] == pytest.approx(1350.0)
+    assert years[("UK", 2023)] == pytest.approx(1200.0)
+
+
+def test_frame_land_tables_keep_tenths_and_integer_years() -> None:
+    """Land tables keep 0.1 m² (500.3, not 500); years are integers, other keys text; a
+    missing key is None; a frame without the key column gives no rows."""
+    acts = activity_rows().assign(year=[2021, 2021, 2022, 2022, 2022, 2022])
+    land = st._table(acts[acts["result"] != "none"], ["district", "result"], "area_m2")
+    got = {(r["district"], r["result"]): r["area_m2"] for r in land}
+    assert got[("Fuzuli", "reduced")] == 500.3
+    assert got[("Aghdam", "cleared")] == 1_500.5
+    by_year = st._table(finds_rows(), ["year", "category"], "quantity")
+    assert {type(r["year"]) for r in by_year} == {int}
+    assert {type(r["category"]) for r in by_year} == {str}
+    assert all(type(r["quantity"]) is int for r in by_year)
+    with_gap = finds_rows().assign(district=["Aghdam", None, "Aghdam", "Fuzuli", "Fuzuli"])
+    per = {r["district"]: r["quantity"] for r in st._table(with_gap, ["district"], "quantity")}
+    assert per == {"Aghdam": 6, None: 3, "Fuzuli": 6}
+    assert st._table(finds_rows(), ["sex"], "quantity") == []
+    assert st._table(finds_rows().iloc[0:0], ["category"], "quantity") == []
+    counted = st._table(finds_rows(), ["category"], "category", "count")
+    assert {r["category"]: r["count"] for r in counted} == {"ap_mine": 2, "at_mine": 1, "uxo": 2}
+
+
+def test_frame_productivity_per_team_day() -> None:
+    """manual: (1,000 + 500) m² over (10 + 5) team-days = 100 m²/team-day; mechanical 5,000
+    over 2 = 2,500. Left out: no team-days recorded, 0 team-days, not a release."""
+    acts = pd.DataFrame(
+        [
+            ("manual", "cleared", 1000.0, 10.0),
+            ("manual", "reduced", 500.0, 5.0),
+            ("mechanical", "cleared", 5000.0, 2.0),
+            ("mechanical", "cleared", 9999.0, None),
+            ("mdd", "cleared", 9999.0, 0.0),
+            ("manual", "none", 9999.0, 3.0),
+        ],
+        columns=["method", "result", "area_m2", "team_days"],
+    )
+    rows = {r["method"]: r for r in st.productivity(acts)}
+    assert sorted(rows) == ["manual", "mechanical"]
+    assert rows["manual"] == {
+        "method": "manual",
+        "area_m2": 1500.0,
+        "team_days": 15.0,
+        "m2_per_team_day": 100.0,
+    }
+    assert rows["mechanical"]["m2_per_team_day"] == 2500.0
+    assert st.productivity(acts.iloc[0:0]) == []
+
+
+def test_frame_breakdown_of_a_key_some_frames_lack() -> None:
+    """By year: finds have years, activities none: each year holds its devices and no land."""
+    rows = st.breakdown(activity_rows(), finds_rows(), NO_VICTIMS, "year")
+    assert [r["key"] for r in rows] == ["2021", "2022"]
+    assert rows[0]["devices_total"] == 4 + 5 and rows[1]["devices_total"] == 3 + 2 + 1
+    assert all(r["released_total_m2"] == 0.0 for r in rows)
