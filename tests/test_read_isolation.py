@@ -43,6 +43,7 @@ from fastapi.testclient import TestClient
 
 from clearground.store.database import Store
 from clearground.store.repository import Registry
+from clearground.store.users import add_user, new_token
 from clearground.web import maps
 from clearground.web.app import create_app
 from tests.test_ogc import fill
@@ -306,3 +307,53 @@ def test_donor_reads_only_its_approved_funding(world: tuple[TestClient, dict[str
     # and a donor reads no other kind with a filter here
     for kind in OWN_OTHER:
         assert client.get(f"/api/records/{kind}", headers=donor).status_code == 403
+
+
+def test_users_without_an_organisation_read_no_owned_rows(
+    world: tuple[TestClient, dict[str, Any]], store: Store
+) -> None:
+    """An operator or a donor whose user has lost its organisation (``add_user`` refuses an
+    operator without one; here the link is cleared in the database) reads none of the rows
+    its filter would give an organisation (not everyone's), and the operator may not write.
+    Mutation: ``[false()]`` -> ``[]`` for a user without an organisation in ``read_filter``
+    fails this test."""
+    client, ids = world
+    with store.session() as s:
+        tokens = {}
+        for role in ("operator", "donor"):
+            user = add_user(s, f"orphan_{role}", role, organisation="Alpha", password="pw-o-1")
+            tokens[role] = new_token(s, user.id)
+            user.organisation_id = None
+    op = {"Authorization": f"Bearer {tokens['operator']}"}
+    donor = {"Authorization": f"Bearer {tokens['donor']}"}
+    for kind, (own, _other) in OWN_OTHER.items():
+        assert listed(client, op, kind) == set(), kind
+        assert client.get(f"/api/records/{kind}/{ids[own]}", headers=op).status_code == 404
+    assert listed(client, op, "hazards")  # a kind without a row filter: read as usual
+    assert listed(client, donor, "funding") == set()
+    assert client.get(f"/api/records/funding/{ids['FUND-ALPHA']}", headers=donor).status_code == 404
+    body = client.get("/ogc/collections/finds/items", headers=op).json()
+    assert body["features"] == []
+    r = client.post(
+        "/api/records/hazards",
+        json={"values": {"local_id": "H-ORPHAN", "kind": "SHA"}},
+        headers=op,
+    )
+    assert r.status_code == 403 and "organisation" in r.json()["error"]["message"]
+
+
+def test_review_rights(world: tuple[TestClient, dict[str, Any]]) -> None:
+    """Only reviewers approve; a manager approves tasks only; an operator approves nothing."""
+    client, ids = world
+
+    def approve(role: str, kind: str, lid: str) -> int:
+        r = client.post(
+            f"/api/records/{kind}/{ids[lid]}/approve", json={"version": 1}, headers=auth(ids, role)
+        )
+        return r.status_code
+
+    assert approve("operator", "tasks", "TASK-ALPHA") == 403
+    assert approve("manager", "activities", "A1") == 403
+    assert approve("donor", "funding", "FUND-ALPHA") == 403
+    anonymous = client.post(f"/api/records/tasks/{ids['TASK-ALPHA']}/approve", json={})
+    assert anonymous.status_code in (401, 403)
