@@ -357,3 +357,14 @@ def test_review_rights(world: tuple[TestClient, dict[str, Any]]) -> None:
     assert approve("donor", "funding", "FUND-ALPHA") == 403
     anonymous = client.post(f"/api/records/tasks/{ids['TASK-ALPHA']}/approve", json={})
     assert anonymous.status_code in (401, 403)
+
+
+def test_an_unknown_kind_is_not_found(world: tuple[TestClient, dict[str, Any]]) -> None:
+    """An unknown kind is 404 ``not_found`` for everyone (not 403: nothing to hide)."""
+    client, ids = world
+    for role in ("admin", "operator", "donor"):
+        for path in ("/api/records/nonsense", "/api/records/nonsense/1"):
+            r = client.get(path, headers=auth(ids, role))
+            assert r.status_code == 404, (role, path)
+            assert r.json()["error"]["code"] == "not_found"
+            assert r.json()["error"]["field"] == "kind"
