@@ -368,3 +368,29 @@ def test_an_unknown_kind_is_not_found(world: tuple[TestClient, dict[str, Any]]) 
             assert r.status_code == 404, (role, path)
             assert r.json()["error"]["code"] == "not_found"
             assert r.json()["error"]["field"] == "kind"
+
+
+def test_edit_rights(world: tuple[TestClient, dict[str, Any]], store: Store) -> None:
+    """An operator edits its own drafts; its approved record is 409 ``locked``; another
+    organisation's record is 404 (not readable); a manager may not edit at all (403)."""
+    client, ids = world
+    op = auth(ids, "operator")
+    with store.session() as s:
+        draft = Registry(s).add(
+            "tasks",
+            {"local_id": "TASK-ALPHA-DRAFT", "kind": "clearance", "organisation_id": ids["org_a"]},
+        )
+
+    def put(headers: dict[str, str], kind: str, rid: int) -> Any:
+        return client.put(
+            f"/api/records/{kind}/{rid}",
+            json={"version": 1, "values": {"description": "edited"}},
+            headers=headers,
+        )
+
+    assert put(op, "tasks", draft).status_code == 200
+    locked = put(op, "tasks", ids["TASK-ALPHA"])
+    assert locked.status_code == 409 and locked.json()["error"]["code"] == "locked"
+    assert put(op, "tasks", ids["TASK-BRAVO"]).status_code == 404
+    assert put(auth(ids, "manager"), "tasks", ids["TASK-ALPHA"]).status_code == 403
+    assert put(auth(ids, "im_officer"), "tasks", ids["TASK-BRAVO"]).status_code == 200
