@@ -11,6 +11,7 @@ the standard library's sqlite3):
     python bench/mutation.py list                     the targets
     python bench/mutation.py config NAME TREE PYTHON  write TREE/../NAME.toml, print its path
     python bench/mutation.py report NAME...           score per target, surviving mutants
+    python bench/mutation.py forget-survivors NAME    test the survivors again (RETEST=1)
 
 Operators: a deliberately small set, the kinds of slip a person makes — comparison flips
 (``<`` / ``<=``, ``==`` / ``!=``, ``is`` / ``is not``, an order reversed), ``+``/``-`` and
@@ -368,6 +369,21 @@ def report(names: list[str]) -> int:
     return 0
 
 
+def forget_survivors(name: str) -> int:
+    """Drop the results of the surviving mutants of ``name``'s session, so that ``cosmic-ray
+    exec`` tests them again (with the tests as they are now)."""
+    db = sqlite3.connect(OUT / f"{name}.sqlite")
+    try:
+        gone = db.execute(
+            "DELETE FROM work_results WHERE worker_outcome = 'NORMAL' AND test_outcome = 'SURVIVED'"
+        ).rowcount
+        db.commit()
+    finally:
+        db.close()
+    print(f"{name}: {gone} surviving mutants to test again")
+    return 0
+
+
 def main(argv: list[str]) -> int:
     if argv[:1] == ["list"]:
         for name, target in TARGETS.items():
@@ -376,6 +392,8 @@ def main(argv: list[str]) -> int:
     if argv[:1] == ["config"] and len(argv) == 5:
         print(config(argv[1], Path(argv[2]), argv[3], argv[4]))
         return 0
+    if argv[:1] == ["forget-survivors"] and len(argv) == 2:
+        return forget_survivors(argv[1])
     if argv[:1] == ["report"]:
         return report(argv[1:] or list(TARGETS))
     print(__doc__, file=sys.stderr)

@@ -6,6 +6,8 @@
 #   bench/mutation.sh                      every target (hours: see bench/README.md)
 #   bench/mutation.sh analysis.statistics  named targets (bench/mutation.py list)
 #   RESUME=1 bench/mutation.sh NAME        go on with an interrupted session
+#   RETEST=1 bench/mutation.sh NAME        test the survivors of the last session again, with
+#                                          the tests as they are now (after adding tests)
 #
 # Mutants are written into a copy of the checkout (bench/out/mutation/tree), never into the
 # checkout itself. Sessions, configurations and report.md (score per target and every
@@ -25,6 +27,10 @@ out=$repo/bench/out/mutation
 tree=$out/tree
 mkdir -p "$out"
 
+if [ -n "${RETEST:-}" ]; then
+  RESUME=1
+  rm -rf "$tree"
+fi
 if [ -z "${RESUME:-}" ] || [ ! -d "$tree" ]; then
   rm -rf "$tree"
   mkdir -p "$tree"
@@ -52,6 +58,9 @@ for name in "${targets[@]}"; do
     if grep -q 'line-filter' "$cfg"; then
       "$crdir/cr-filter-lines" --config "$cfg" "$session"
     fi
+  fi
+  if [ -n "${RETEST:-}" ]; then
+    "$py" "$repo/bench/mutation.py" forget-survivors "$name"
   fi
   echo "== $name: $(date -u +%H:%M:%S) mutating"
   "$cr" exec "$cfg" "$session"

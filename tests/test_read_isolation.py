@@ -342,9 +342,17 @@ def test_users_without_an_organisation_read_no_owned_rows(
     assert r.status_code == 403 and "organisation" in r.json()["error"]["message"]
 
 
-def test_review_rights(world: tuple[TestClient, dict[str, Any]]) -> None:
-    """Only reviewers approve; a manager approves tasks only; an operator approves nothing."""
+def test_review_rights(world: tuple[TestClient, dict[str, Any]], store: Store) -> None:
+    """Only reviewers approve; a manager approves tasks only; an operator approves nothing
+    (not even tasks). Mutation: ``who.role == "manager"`` -> ``!=`` in ``check_may_review``
+    (every other role approving tasks) fails this test."""
     client, ids = world
+    with store.session() as s:
+        ids["TASK-WAITING"] = Registry(s).add(
+            "tasks",
+            {"local_id": "TASK-WAITING", "kind": "clearance", "organisation_id": ids["org_a"]},
+            status="submitted",
+        )
 
     def approve(role: str, kind: str, lid: str) -> int:
         r = client.post(
@@ -355,6 +363,8 @@ def test_review_rights(world: tuple[TestClient, dict[str, Any]]) -> None:
     assert approve("operator", "tasks", "TASK-ALPHA") == 403
     assert approve("manager", "activities", "A1") == 403
     assert approve("donor", "funding", "FUND-ALPHA") == 403
+    assert approve("operator", "tasks", "TASK-WAITING") == 403
+    assert approve("manager", "tasks", "TASK-WAITING") == 200
     anonymous = client.post(f"/api/records/tasks/{ids['TASK-ALPHA']}/approve", json={})
     assert anonymous.status_code in (401, 403)
 
