@@ -53,6 +53,7 @@ for name in "${targets[@]}"; do
   if [ -z "${RESUME:-}" ] || [ ! -f "$session" ]; then
     echo "== $name: baseline (the tests must pass unmutated)"
     "$cr" baseline "$cfg"
+    rm -f "$session"
     "$cr" init "$cfg" "$session"
     "$crdir/cr-filter-operators" "$session" "$cfg"
     if grep -q 'line-filter' "$cfg"; then
