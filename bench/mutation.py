@@ -175,6 +175,24 @@ EQUIVALENT: tuple[tuple[str, str, str, str], ...] = (
         "an overlap of exactly 1.0 m² (float equality after a UTM projection) cannot be "
         "built from coordinates",
     ),
+    (
+        "analysis.statistics",
+        "core/NumberReplacer",
+        "return frame.iloc[",
+        "iloc[1:0] and iloc[-1:0] are empty like iloc[0:0], whatever the frame's length",
+    ),
+    (
+        "analysis.statistics",
+        "core/NumberReplacer",
+        'activities["team_days"].fillna( -1) > 0',
+        "a missing team-day count fails > 0 whether it is read as 0 or as -1",
+    ),
+    (
+        "analysis.statistics",
+        "core/NumberReplacer",
+        '"released_total_m2": round(sum(rel.values()), 2)',
+        "the total adds figures already rounded to 0.1 m²: rounding it to 0.01 gives the same",
+    ),
 )
 
 

@@ -329,3 +329,44 @@ def test_frame_breakdown_of_a_key_some_frames_lack() -> None:
     assert [r["key"] for r in rows] == ["2021", "2022"]
     assert rows[0]["devices_total"] == 4 + 5 and rows[1]["devices_total"] == 3 + 2 + 1
     assert all(r["released_total_m2"] == 0.0 for r in rows)
+
+
+def test_frame_figures_keep_their_stated_precision() -> None:
+    """Areas to 0.1 m², hectares to 0.01 ha, team-days to 0.1, USD to the cent — checked
+    with figures that have more decimals than that (the rounding worked out by hand)."""
+    acts = pd.DataFrame(
+        [
+            ("cleared", 1234.5678, "Aghdam", "manual", 3.14159, 2021),
+            ("cleared", 10.0111, "Aghdam", "manual", 1.0, 2021),
+            ("reduced", 98_765.4321, "Fuzuli", "mechanical", 1.0, 2022),
+        ],
+        columns=["result", "area_m2", "district", "method", "team_days", "year"],
+    ).assign(organisation="X", asset="team")
+    rel = st.released_m2(acts)
+    assert rel == {"cancelled": 0.0, "reduced": 98_765.4, "cleared": 1244.6}  # 1244.5789
+    doc = st.summary(acts, finds_rows().iloc[0:0], NO_VICTIMS)
+    assert doc["released_ha"] == {"cancelled": 0.0, "reduced": 9.88, "cleared": 0.12}
+    assert doc["released_total_m2"] == 100_010.0  # 98,765.4 + 1,244.6
+    prod = {r["method"]: r for r in st.productivity(acts)}
+    # manual: 1,244.5789 m² over 4.14159 team-days (one of them exactly 1 team-day)
+    assert prod["manual"]["area_m2"] == 1244.6
+    assert prod["manual"]["team_days"] == 4.1
+    assert prod["manual"]["m2_per_team_day"] == 300.5  # 1244.5789 / 4.14159 = 300.507...
+    assert prod["mechanical"]["m2_per_team_day"] == 98_765.4
+    tables = st.monitor_tables(acts, finds_rows(), NO_VICTIMS, pd.DataFrame(), pd.DataFrame())
+    land = {(r["district"], r["result"]): r["area_m2"] for r in tables["land_by_district"]}
+    assert land == {("Aghdam", "cleared"): 1244.6, ("Fuzuli", "reduced"): 98_765.4}
+    assert {r["year"] for r in tables["land_by_year"]} == {2021, 2022}
+    # a numeric key other than the year is given as text
+    by_id = st._table(acts.assign(hazard_id=[7, 7, 9]), ["hazard_id"], "area_m2")
+    assert {r["hazard_id"] for r in by_id} == {"7", "9"}
+    funding = pd.DataFrame(
+        [("UK", "GBP", 1234.567, "2022-06-01"), ("UK", "GBP", 0.001, "2022-07-01")],
+        columns=["donor", "currency", "amount", "funding_date"],
+    )
+    usd = st.funding_summary(funding, RATES)
+    # 1,234.568 GBP x 1.35 = 1,666.6668 USD -> 1,666.67
+    assert usd["total_usd"] == 1666.67
+    assert usd["by_donor"][0]["amount_usd"] == 1666.67
+    per_year = st.monitor_tables(acts, finds_rows(), NO_VICTIMS, funding, RATES)
+    assert per_year["funding_by_donor_year"][0]["amount_usd"] == 1666.67
