@@ -177,6 +177,12 @@ EQUIVALENT: tuple[tuple[str, str, str, str], ...] = (
     ),
     (
         "analysis.statistics",
+        "core/ReplaceTrueWithFalse",
+        "idx if isinstance(idx, tuple) else (idx,), strict=False",
+        "a group's index has one value per key: the lengths always agree",
+    ),
+    (
+        "analysis.statistics",
         "core/NumberReplacer",
         "return frame.iloc[",
         "iloc[1:0] and iloc[-1:0] are empty like iloc[0:0], whatever the frame's length",

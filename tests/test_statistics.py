@@ -176,6 +176,15 @@ def test_frame_devices_by_model_and_year_sum_quantities() -> None:
         ("at_mine", "TM-62M"): 2,
         ("uxo", "OF-462"): 6,
     }
+    # the land tables hold released land only: not the QA activity's 99,999 m²
+    land = as_dict(tables["land_by_district"], ["district", "result"], "area_m2")
+    assert land == {
+        ("Aghdam", "cancelled"): 10_000.0,
+        ("Aghdam", "reduced"): 2_500.0,
+        ("Aghdam", "cleared"): 1_500.5,
+        ("Fuzuli", "reduced"): 500.3,
+        ("Fuzuli", "cleared"): 4_000.0,
+    }
     by_year = as_dict(tables["devices_by_year"], ["year", "category"], "quantity")
     assert by_year == {
         ("2021", "ap_mine"): 4,
