@@ -379,3 +379,28 @@ def test_frame_figures_keep_their_stated_precision() -> None:
     assert usd["by_donor"][0]["amount_usd"] == 1666.67
     per_year = st.monitor_tables(acts, finds_rows(), NO_VICTIMS, funding, RATES)
     assert per_year["funding_by_donor_year"][0]["amount_usd"] == 1666.67
+
+
+def test_frame_casualty_tables_count_victims_by_key() -> None:
+    """Killed 1 and injured 2 civilians, injured 1 deminer; by year as integers."""
+    victims = pd.DataFrame(
+        [
+            ("civilian", "killed", 2021),
+            ("civilian", "injured", 2021),
+            ("civilian", "injured", 2022),
+            ("deminer", "injured", 2022),
+        ],
+        columns=["status", "outcome", "year"],
+    )
+    tables = st.monitor_tables(
+        activity_rows().iloc[0:0], finds_rows(), victims, pd.DataFrame(), pd.DataFrame()
+    )
+    by_status = as_dict(tables["casualties_by_status"], ["status", "outcome"], "count")
+    assert by_status == {
+        ("civilian", "killed"): 1,
+        ("civilian", "injured"): 2,
+        ("deminer", "injured"): 1,
+    }
+    by_year = {(r["year"], r["outcome"]): r["count"] for r in tables["casualties_by_year"]}
+    assert by_year == {(2021, "killed"): 1, (2021, "injured"): 1, (2022, "injured"): 2}
+    assert tables["casualties_by_sex"] == []  # no such column: no rows
