@@ -349,3 +349,54 @@ def test_assets_file_values_are_used() -> None:
     assert cfg.productivity["manual"].mode == 160  # default kept
     assert cfg.fleet == {"machine": 3}
     assert cfg.what_if[0].start == dt.date(2025, 5, 1) and dict(cfg.what_if[0].add) == {"mdd": 4}
+
+
+# --- 250 working days a year: the capacity per calendar day is 250 / 365.25 of a working day's
+
+
+def test_250_working_days_without_calibration() -> None:
+    """500,000 m² at 5,000 m² per working day: 100 working days; at 250 working days a year
+    that is 100 x 365.25 / 250 = 146.1 calendar days -> done on day 147.
+
+    Mutation: ``* working_days_per_year / DAYS_PER_YEAR`` dropped from the run's capacity
+    (``forecast``, ``cap *= ...``) fails this test (day 100)."""
+    cfg = ForecastConfig(productivity=FLAT, working_days_per_year=250.0, survey_share=0.0)
+    result = forecast(
+        hazard_frame([(1, "A", 500_000.0, True)]),
+        NO_ACTS,
+        asset_frame([("machine", 5000.0, None)]),
+        cfg,
+        AS_OF,
+        runs=3,
+    )
+    assert result.to_dict()["country"]["p50"] == day(147)
+
+
+@pytest.mark.parametrize("fleet", [None, {"machine": 1}])
+def test_250_working_days_with_calibration(fleet: dict[str, int] | None) -> None:
+    """Calibrated on the last 365 days (2024-01-02 .. 2024-12-31), in which 365,000 m² were
+    released. One machine at 5,000 m² per working day, 250 working days a year, could have
+    cleared 5,000 x 365 x 250 / 365.25 = 1,249,144 m² in them: utilisation
+    365,000 / 1,249,144 = 0.2922 (= 0.2 x 365.25 / 250). Going on at that rate it releases
+    5,000 x 250 / 365.25 x 0.2922 = 1,000 m² a calendar day, as in the window: the
+    1,000,000 m² left take 1,000 days.
+
+    Mutation: ``* config.working_days_per_year / DAYS_PER_YEAR`` dropped from
+    ``capacity_over`` (``fleet=None``: the asset register) or from the calibration's ``days``
+    with a configured fleet fails this test: utilisation 0.2, and 1,000,000 m² at
+    5,000 x 250 / 365.25 x 0.2 = 684.5 m² a day take 1,461 days."""
+    hz = hazard_frame([(1, "A", 1_000_000.0, True), (2, "A", 0.0, False)])
+    acts = activity_frame([(2, "A", "cleared", "2024-07-01", 365_000.0)])
+    cfg = ForecastConfig(
+        productivity=FLAT,
+        working_days_per_year=250.0,
+        survey_share=0.0,
+        calibrate=True,
+        fleet=fleet,
+    )
+    result = forecast(hz, acts, asset_frame([("machine", 5000.0, None)]), cfg, AS_OF, runs=3)
+    assert result.utilisation == pytest.approx(365_000 / (5000 * 365 * 250 / 365.25))
+    assert result.utilisation == pytest.approx(0.2922, abs=1e-4)
+    assert result.calibration is not None
+    assert result.calibration["fleet_capacity_m2"] == pytest.approx(1_249_144.4, abs=0.1)
+    assert result.to_dict()["country"]["p50"] == day(1000)

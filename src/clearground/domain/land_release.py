@@ -45,8 +45,9 @@ def check_release_batch(
 ) -> list[float]:
     """``check_release`` for several new polygons of one hazard, taken in order.
 
-    Each new polygon is checked against the hazard and everything released before it.
-    Returns their areas in m².
+    Each new polygon is checked against the hazard and everything released before it: the
+    land already released and the new polygons before it in the batch, so two polygons of one
+    import cannot release the same land twice. Returns their areas in m².
     """
     names = list(records) if records is not None else [None] * len(new)
     new_arr = np.asarray(list(new), dtype=object)
@@ -75,11 +76,19 @@ def check_release_batch(
                 continue
             overlap = area_m2(new_arr[i].intersection(everything[j]))
             if overlap > TOLERANCE_M2:
+                if j < n_old:
+                    raise BadInput(
+                        f"the released polygon overlaps land already released by {overlap:,.0f} m²",
+                        field="geometry",
+                        record=names[i],
+                        fix="Release only land not yet cancelled, reduced or cleared",
+                    )
+                other = names[int(j) - n_old] or f"polygon {int(j) - n_old + 1}"
                 raise BadInput(
-                    f"the released polygon overlaps land already released by {overlap:,.0f} m²",
+                    f"the released polygon overlaps {other} of the same batch by {overlap:,.0f} m²",
                     field="geometry",
                     record=names[i],
-                    fix="Release only land not yet cancelled, reduced or cleared",
+                    fix="Each piece of land is released once: clip one of the two polygons",
                 )
 
     running = done_total + np.cumsum(new_areas)
