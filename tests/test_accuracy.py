@@ -20,8 +20,8 @@ from hypothesis import strategies as st
 from pyproj import CRS, Transformer
 from scipy.spatial import cKDTree
 
-from clearground.cli import accuracy as cli_accuracy
 from clearground.analysis import accuracy as acc
+from clearground.cli import accuracy as cli_accuracy
 from clearground.domain.errors import BadInput
 from tests.conftest import run_cli
 

@@ -6,7 +6,8 @@ records; this file checks that it does not get the others', on every read path: 
 diff (404, so ids cannot be probed), the review queue, the export, OGC API Features (items
 and single items), the map layers and the record pages (HTML).
 
-Role filters checked (``web/records.py`` ``read_filter``, ``web/ogc.py`` ``_filters``,
+Role filters checked (``store/access.py`` ``row_filter``, formerly ``web/records.py``
+``read_filter``; ``web/ogc.py`` ``_filters``,
 ``web/maps.py`` ``select_mask``, ``store/queries.py`` for exports):
 
 - operator (of Alpha): activities, tasks and assets by ``organisation_id``; finds by their
