@@ -18,8 +18,9 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
 
+from clearground.scenario.demo import DEMO_PASSWORD, DEMO_USERS, demo_state
 from clearground.store.users import Principal
-from clearground.web.auth import current_user
+from clearground.web.auth import current_user, store_of
 from clearground.web.i18n import LANGUAGES, language_of, translator
 
 WEB = resources.files("clearground") / "web"
@@ -81,4 +82,8 @@ router = APIRouter(include_in_schema=False)
 def signin_page(request: Request) -> HTMLResponse:
     """The sign-in form (it posts JSON to ``POST /login`` with the CSRF token), then goes to
     ``next`` if that is a same-site path (``safe_next``), else to the first page."""
-    return render(request, "signin.html", {"next": safe_next(request.query_params.get("next"))})
+    values: dict[str, Any] = {"next": safe_next(request.query_params.get("next"))}
+    if demo_state(store_of(request)):  # the demo database only: its users and password
+        values["demo_names"] = ", ".join(name for name, _, _ in DEMO_USERS)
+        values["demo_password"] = DEMO_PASSWORD
+    return render(request, "signin.html", values)
