@@ -8,10 +8,11 @@ their JSON, OGC items pages of up to 10,000 features at random offsets (exact, w
 and a GeoJSON export now and then. The server's resident memory (``VmRSS`` of its process,
 from /proc) is sampled every ``--sample`` seconds.
 
-Printed: a row per sample (minute, RSS MiB, answers so far, errors) and the ratios
-``final RSS / RSS after the first sample`` (the baseline: the server warmed up by a first
-round of every request) and the growth over the second half of the run as a share of the
-baseline. Levelled off: second-half growth under 5 %.
+Printed: a row per sample (minute, RSS MiB, answers so far, errors), then the floor of each
+quarter of the run (its lowest sample: a heavy request lifts RSS for a while, the floor is
+what the server keeps between them), the ratio of the last quarter's floor to the first's
+(the baseline) and the growth of the floor over the second half as a share of the baseline.
+Levelled off: under 5 %.
 
     python bench/soak.py [--scale 5] [--minutes 60] [--sample 60] [--clients 8] [--db FILE]
 
@@ -212,14 +213,27 @@ def main() -> None:
             server.wait(30)
     if len(samples) < 3:
         raise SystemExit("too few samples: run longer or sample more often")
-    baseline = samples[0]
-    half = samples[len(samples) // 2]
-    growth = (samples[-1] - half) / baseline
-    print(f"baseline (first sample): {baseline:.0f} MiB; final {samples[-1]:.0f} MiB")
-    print(f"ratio final / baseline: {samples[-1] / baseline:.2f}")
-    print(
-        f"second-half growth: {growth:+.1%} of the baseline "
-        f"({'levelled off' if growth < LEVEL else 'STILL GROWING'}; aim under {LEVEL:.0%})"
+    print(verdict(samples))
+
+
+def verdict(samples: list[float]) -> str:
+    """The summary of a run's RSS samples (MiB). A heavy request lifts RSS for a while, so the
+    floor of each quarter (its lowest sample: what the server holds between such requests) is
+    what must level off; the baseline is the first quarter's floor."""
+    n = len(samples)
+    quarters = [samples[i * n // 4 : (i + 1) * n // 4] or samples[-1:] for i in range(4)]
+    floors = [min(q) for q in quarters]
+    baseline = floors[0]
+    growth = (floors[3] - floors[1]) / baseline
+    return "\n".join(
+        [
+            "floor (lowest RSS) per quarter, MiB: " + ", ".join(f"{f:.0f}" for f in floors),
+            f"peak {max(samples):.0f} MiB; final {samples[-1]:.0f} MiB",
+            f"ratio last quarter's floor / first quarter's floor (baseline): "
+            f"{floors[3] / baseline:.2f}",
+            f"growth of the floor over the second half: {growth:+.1%} of the baseline "
+            f"({'levelled off' if growth < LEVEL else 'STILL GROWING'}; aim under {LEVEL:.0%})",
+        ]
     )
 
 
