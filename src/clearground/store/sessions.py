@@ -96,6 +96,20 @@ def start_session(session: Session, user_id: int) -> str:
     return session_id
 
 
+def lapse(
+    web: t.WebSession, user: t.User, now: dt.datetime, limits: SessionLimits
+) -> tuple[str, dt.datetime] | None:
+    """Why and since when an open session no longer counts (its user disabled, past its
+    lifetime, idle too long); None while it counts."""
+    if user.disabled_at is not None:
+        return USER_DISABLED, user.disabled_at
+    if now - web.created_at >= limits.absolute:
+        return EXPIRED, web.created_at + limits.absolute
+    if now - web.last_seen >= limits.idle:
+        return IDLE, web.last_seen + limits.idle
+    return None
+
+
 def session_user(
     session: Session, session_id: str, limits: SessionLimits, *, stamp: bool = True
 ) -> Principal | None:
@@ -113,16 +127,10 @@ def session_user(
     if web.ended_at is not None:
         return None
     now = _now()
-    lapsed = None
-    if user.disabled_at is not None:
-        lapsed = USER_DISABLED
-    elif now - web.created_at >= limits.absolute:
-        lapsed = EXPIRED
-    elif now - web.last_seen >= limits.idle:
-        lapsed = IDLE
+    lapsed = lapse(web, user, now, limits)
     if lapsed is not None:
         if stamp:
-            web.ended_at, web.end_reason = now, lapsed
+            web.ended_at, web.end_reason = now, lapsed[0]
         return None
     if stamp and now - web.last_seen >= SEEN_STEP:
         web.last_seen = now
@@ -156,14 +164,9 @@ def sessions_of(session: Session, name: str, limits: SessionLimits) -> list[dict
         .order_by(t.WebSession.created_at.desc(), t.WebSession.id.desc())
     ).scalars()
     for web in rows:
-        reason = web.end_reason
-        ended = web.ended_at
-        if ended is None and user.disabled_at is not None:
-            reason, ended = USER_DISABLED, user.disabled_at
-        elif ended is None and now - web.created_at >= limits.absolute:
-            reason, ended = EXPIRED, web.created_at + limits.absolute
-        elif ended is None and now - web.last_seen >= limits.idle:
-            reason, ended = IDLE, web.last_seen + limits.idle
+        reason, ended = web.end_reason, web.ended_at
+        if ended is None:
+            reason, ended = lapse(web, user, now, limits) or (None, None)
         out.append(
             {
                 "id": web.id,

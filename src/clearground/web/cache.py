@@ -14,17 +14,10 @@ from collections.abc import Callable, Hashable
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
-from sqlalchemy.orm import Session
-
 from clearground.store.data_version import data_version
 from clearground.store.database import Store
 
 T = TypeVar("T")
-
-
-def version(session: Session) -> str:
-    """The data version (``store/data_version.py``): it changes with every committed write."""
-    return data_version(session)
 
 
 @dataclass
@@ -46,7 +39,7 @@ class Cache:
 
     def get(self, key: Hashable, compute: Callable[[], T]) -> T:
         with self.store.session() as session:
-            now_version = version(session)
+            now_version = data_version(session)
         with self._lock:
             hit = self._items.get(key)
         if hit and hit.version == now_version and time.monotonic() - hit.at < self.ttl:

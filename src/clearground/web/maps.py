@@ -372,11 +372,6 @@ def build_index(session: Session, spec: LayerSpec) -> LayerIndex:
     )
 
 
-def _signature(session: Session, spec: LayerSpec) -> str:
-    """What changes when a layer's data may have: the store's data version."""
-    return data_version(session)
-
-
 @dataclass
 class _Entry:
     index: LayerIndex
@@ -407,7 +402,7 @@ class LayerIndexes:
             if entry is not None and time.monotonic() - entry.checked < REFRESH_S:
                 return entry.index
             with store.session() as session:
-                signature = _signature(session, spec)
+                signature = data_version(session)  # changes with every committed write
                 if entry is not None and entry.signature == signature:
                     entry.checked = time.monotonic()
                     return entry.index

@@ -15,7 +15,7 @@ Victims are not a collection: their personal data never leave through this API.
 A collection's extent is computed from what the role may read: for donors and the public from
 approved records only, rounded outward to the same 0.1° grid. The answers that do not depend
 on who asks (the coarse ones, and the districts) are kept in a bounded cache (``AnswerCache``)
-until the data version changes (``web/cache.py``), so a repeated anonymous request costs a
+until the data version changes (``store/data_version.py``), so a repeated anonymous request costs a
 lookup rather than a query of the layer.
 """
 
@@ -56,9 +56,9 @@ from sqlalchemy.orm import Session
 from clearground.domain.plain import plain
 from clearground.store import access
 from clearground.store import tables as t
+from clearground.store.data_version import data_version
 from clearground.store.spatial import BBox, bbox_clause, check_bbox
 from clearground.store.users import Principal
-from clearground.web import cache
 from clearground.web.auth import READERS, ApiError, CurrentUser, store_of
 
 GEOJSON = "application/geo+json"
@@ -216,7 +216,7 @@ class _Answer:
 
 class AnswerCache:
     """Answers by key (collection and query parameters), valid while the data version
-    (``cache.version``, bumped by every committed write to the data) is the one they were computed
+    (``store.data_version``, bumped by every committed write) is the one they were computed
     at and younger than ``ttl`` seconds. Bounded: at most ``entries`` answers and ``max_bytes``
     of them together, the least recently used going first; an answer larger than a quarter of
     ``max_bytes`` is not kept. ``hits`` and ``misses`` count the lookups."""
@@ -244,7 +244,7 @@ class AnswerCache:
         size: Callable[[T], int] = lambda _: 1,
     ) -> T:
         """The answer for ``key``, computed by ``compute`` (in ``session``) when not cached."""
-        now = cache.version(session)  # read first: a write after it makes the answer stale
+        now = data_version(session)  # read first: a write after it makes the answer stale
         with self._lock:
             hit = self._items.get(key)
             if hit is not None and hit.version == now and time.monotonic() - hit.at < self.ttl:

@@ -167,18 +167,6 @@ def check_owned_write(who: Principal, session: Session, kind: str, record_id: in
         )
 
 
-def status_before(session: Session, kind: str, record_id: int, version: int) -> str | None:
-    """The review status of ``version`` of a record (None if there is no such version)."""
-    data = session.execute(
-        select(t.RecordVersion.data).where(
-            t.RecordVersion.kind == kind,
-            t.RecordVersion.record_id == record_id,
-            t.RecordVersion.version == version,
-        )
-    ).scalar_one_or_none()
-    return None if data is None else data.get("review_status")
-
-
 def _organisations_of_authors(session: Session, kind: str, ids: list[int]) -> dict[int, Any]:
     """For records ``ids`` of ``kind``: the organisation of the user who created each (its
     version 1 in the history; a record created by the command line or a user since removed
