@@ -102,3 +102,23 @@ def owner_of(session: Session, kind: str, record_id: int, row: dict[str, Any]) -
             select(t.Activity.organisation_id).where(t.Activity.id == row["activity_id"])
         ).scalar_one_or_none()
     return author_organisation(session, kind, record_id, row)
+
+
+def author_organisations(session: Session, kind: str, ids: list[int]) -> dict[int, Any]:
+    """For records ``ids`` of ``kind``: the organisation of the user who created each (its
+    version 1 in the history; a record created by the command line or a user since removed
+    has none)."""
+    out: dict[int, Any] = {}
+    for start in range(0, len(ids), 500):
+        chunk = ids[start : start + 500]
+        rows = session.execute(
+            select(t.RecordVersion.record_id, t.User.organisation_id)
+            .outerjoin(t.User, t.User.name == t.RecordVersion.changed_by)
+            .where(
+                t.RecordVersion.kind == kind,
+                t.RecordVersion.version == 1,
+                t.RecordVersion.record_id.in_(chunk),
+            )
+        ).all()
+        out.update({rid: org for rid, org in rows})
+    return out

@@ -167,26 +167,6 @@ def check_owned_write(who: Principal, session: Session, kind: str, record_id: in
         )
 
 
-def _organisations_of_authors(session: Session, kind: str, ids: list[int]) -> dict[int, Any]:
-    """For records ``ids`` of ``kind``: the organisation of the user who created each (its
-    version 1 in the history; a record created by the command line or a user since removed
-    has none)."""
-    out: dict[int, Any] = {}
-    for start in range(0, len(ids), 500):
-        chunk = ids[start : start + 500]
-        rows = session.execute(
-            select(t.RecordVersion.record_id, t.User.organisation_id)
-            .outerjoin(t.User, t.User.name == t.RecordVersion.changed_by)
-            .where(
-                t.RecordVersion.kind == kind,
-                t.RecordVersion.version == 1,
-                t.RecordVersion.record_id.in_(chunk),
-            )
-        ).all()
-        out.update({rid: org for rid, org in rows})
-    return out
-
-
 def _statuses_before(session: Session, kind: str, rows: list[dict[str, Any]]) -> dict[int, Any]:
     """For records edited at least once: the review status of the version before the current."""
     out: dict[int, Any] = {}
@@ -238,7 +218,7 @@ def check_owned_import(who: Principal, session: Session, kind: str, since: dt.da
                 )
             ).all()
         )
-        authors = _organisations_of_authors(
+        authors = access.author_organisations(
             session, kind, [r["id"] for r in written if r["activity_id"] is None]
         )
         owners = {
@@ -246,7 +226,7 @@ def check_owned_import(who: Principal, session: Session, kind: str, since: dt.da
             for r in written
         }
     else:
-        authors = _organisations_of_authors(session, kind, [r["id"] for r in changed])
+        authors = access.author_organisations(session, kind, [r["id"] for r in changed])
         owners = {r["id"]: org if r["version"] == 1 else authors.get(r["id"]) for r in written}
 
     def name(row: dict[str, Any]) -> str:

@@ -98,7 +98,7 @@ def export(
             raise ApiError(403, "forbidden", "an operator user needs an organisation")
         if organisation not in (None, own):
             raise ApiError(403, "forbidden", "operators export their own organisation's records")
-        organisation = own
+        organisation = None  # the exact filter below: the organisation itself, not its units
     # an operator's file holds what the API and OGC give it: its organisation's own records,
     # not those of the units under it (store/access.py, one rule on every read path)
     f = q.Filters(
