@@ -23,7 +23,7 @@ from shapely.geometry import Polygon, shape
 
 from clearground.store.database import Store
 from clearground.web.app import create_app
-from clearground.web.dashboard import DashboardCache
+from clearground.web.cache import Cache
 from tests.browser import SCREENSHOTS, Shots, Visitor, Visitors, chromium, serve
 from tests.conftest import BACKEND
 from tests.test_ogc import fill
@@ -75,7 +75,7 @@ def site(store: Store) -> Iterator[Site]:
     app = create_app(store.url)
     # The dashboard serves a part for 30 s before it looks at the data again; here it looks
     # at every request, so an approval must show at once (through its data fingerprint).
-    app.state.dashboard_cache = DashboardCache(ttl=0.0)
+    app.state.dashboard_cache = Cache()
     with serve(app) as url:
         yield Site(url, ids)
 

@@ -22,6 +22,7 @@ from clearground.store.repository import Registry
 from clearground.store.users import ANONYMOUS, add_user, new_token
 from clearground.web import dashboard as dash
 from clearground.web.app import create_app
+from clearground.web.cache import Cache
 
 ROLES = ("admin", "im_officer", "operator", "manager", "donor", "public")
 READERS = {"admin", "im_officer", "operator", "manager"}
@@ -473,7 +474,7 @@ class Counter:
 def test_cache_serves_within_ttl_and_recomputes_on_change() -> None:
     now = [0.0]
     version = ["v1"]
-    cache = dash.DashboardCache(ttl=30, size=2, clock=lambda: now[0])
+    cache = Cache(check_s=30, entries=2, clock=lambda: now[0])
     compute = Counter()
 
     def get(key: str = "k") -> int:
@@ -495,7 +496,7 @@ def test_cache_serves_stale_while_refreshing() -> None:
     now = [0.0]
     version = ["v1"]
     pending: list[Callable[[], None]] = []
-    cache = dash.DashboardCache(ttl=30, clock=lambda: now[0], spawn=pending.append)
+    cache = Cache(check_s=30, clock=lambda: now[0], spawn=pending.append)
     compute = Counter()
 
     def get() -> int:
@@ -516,7 +517,7 @@ def test_page_follows_changes_of_data(store: Store) -> None:
     app = create_app(store.url)
     now = [0.0]
     pending: list[Callable[[], None]] = []
-    app.state.dashboard_cache = dash.DashboardCache(clock=lambda: now[0], spawn=pending.append)
+    app.state.dashboard_cache = Cache(clock=lambda: now[0], spawn=pending.append)
     client = TestClient(app)
     assert get_json(client)["headline"]["devices_total"] == 7
     with store.session() as s:
@@ -572,7 +573,7 @@ def test_demo_dashboard(demo: dict[str, object]) -> None:
     url = db if "://" in db else f"sqlite:///{db}"
     store = Store(url)
     try:
-        doc = dash.dashboard_doc(store, dash.DashboardCache(), dash.DashboardFilters(), ANONYMOUS)
+        doc = dash.dashboard_doc(store, Cache(), dash.DashboardFilters(), ANONYMOUS)
     finally:
         store.dispose()
     head = doc["headline"]

@@ -1,6 +1,7 @@
 """Every committed write bumps the data version, whatever made it (issue 22, item 5): a
 ``clearground import`` from the command line changes what ``/`` and ``/dashboard`` show at
-once, not when their caches' time runs out.
+once, not when their caches' time runs out; so do the public OGC answers and the map, all
+kept in the one cache of ``web/cache.py``.
 
 On the code before, only web writes bumped the version (and the dashboard and the map had
 change detectors of their own): after the import here the overview still counted three
@@ -13,6 +14,7 @@ import json
 import re
 from pathlib import Path
 
+import pytest
 from fastapi.testclient import TestClient
 from shapely.geometry import mapping
 from sqlalchemy import update
@@ -21,6 +23,7 @@ from clearground.store import tables as t
 from clearground.store.data_version import data_version
 from clearground.store.database import Store
 from clearground.store.repository import Registry
+from clearground.web import maps
 from clearground.web.app import create_app
 from tests.conftest import run_cli
 from tests.test_ogc import H3, fill
@@ -37,13 +40,32 @@ def _open_hazards(client: TestClient, token: str) -> int:
     return int(doc["priorities"]["open_hazards"])
 
 
-def test_a_command_line_import_shows_at_once(store: Store, tmp_path: Path) -> None:
+def _public_hazards(client: TestClient) -> int:
+    return int(client.get("/ogc/collections/hazards/items").json()["numberMatched"])
+
+
+def _approved_on_the_map(client: TestClient, token: str) -> int:
+    r = client.get(
+        "/api/map/hazards",
+        params={"bbox": "-180,-90,180,90", "zoom": 14, "review_status": "approved"},
+        headers={"Authorization": f"Bearer {token}"},
+    )
+    assert r.status_code == 200, r.text
+    return len(r.json()["features"])
+
+
+def test_a_command_line_import_shows_at_once(
+    store: Store, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(maps, "REFRESH_S", 0.0)  # the map asks the version at every request
     ids = fill(store)
     client = TestClient(create_app(store.url))
     officer = ids["tokens"]["im_officer"]
     assert _remaining(client) == 3
     assert client.get("/api/summary").json()["hazards"]["remaining"] == 3
     assert _open_hazards(client, officer) == 1  # H1 and H2 are cleared
+    public, mapped = _public_hazards(client), _approved_on_the_map(client, officer)
+    assert public == mapped == 3  # the approved hazards H1, H2, H3
     # H3 (open: no clearance yet) sent again with a changed outline: back to submitted, so
     # out of the figures
     changed = {
@@ -62,6 +84,9 @@ def test_a_command_line_import_shows_at_once(store: Store, tmp_path: Path) -> No
     assert _remaining(client) == 2
     assert client.get("/api/summary").json()["hazards"]["remaining"] == 2
     assert _open_hazards(client, officer) == 0
+    # the public OGC answer (cached for everyone) and the map's layer index, too
+    assert _public_hazards(client) == public - 1
+    assert _approved_on_the_map(client, officer) == mapped - 1
 
 
 def _version(store: Store) -> str:

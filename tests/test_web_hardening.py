@@ -338,20 +338,23 @@ def test_repeated_anonymous_queries_come_from_the_cache_until_a_write(web: Any) 
     assert _extent(client, "hazards") == [46.6, 39.6, 48.3, 40.7]
 
 
-def test_the_cache_is_bounded(store: Store) -> None:
-    from clearground.web.ogc import AnswerCache
+def test_the_cache_is_bounded() -> None:
+    from clearground.web.cache import Cache
 
-    cache = AnswerCache(entries=3, max_bytes=1000)
-    with store.session() as s:
-        for i in range(10):
-            assert cache.get(s, ("k", i), lambda i=i: "x" * 10, size=len) == "x" * 10
-        assert len(cache) == 3
-        assert cache.get(s, ("k", 9), lambda: "new") == "x" * 10  # still there
-        big = cache.get(s, "big", lambda: "y" * 600, size=len)  # > a quarter: not kept
-        assert big == "y" * 600 and "big" not in cache._items
-        cache.get(s, "mid", lambda: "z" * 240, size=len)
-        cache.get(s, "mid2", lambda: "z" * 240, size=len)
-        assert sum(a.size for a in cache._items.values()) <= 1000
+    cache = Cache(entries=3, max_bytes=1000)
+
+    def same() -> str:
+        return "v1"
+
+    for i in range(10):
+        assert cache.get(("k", i), lambda i=i: "x" * 10, same, size=len) == "x" * 10
+    assert len(cache) == 3
+    assert cache.get(("k", 9), lambda: "new", same) == "x" * 10  # still there
+    big = cache.get("big", lambda: "y" * 600, same, size=len)  # > a quarter: not kept
+    assert big == "y" * 600 and "big" not in cache
+    cache.get("mid", lambda: "z" * 240, same, size=len)
+    cache.get("mid2", lambda: "z" * 240, same, size=len)
+    assert cache.bytes <= 1000 and len(cache) == 3
     assert cache.misses >= 12 and cache.hits == 1
 
 

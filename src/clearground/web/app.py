@@ -31,12 +31,11 @@ from clearground.store import tables as t
 from clearground.store.database import Store
 from clearground.web import dashboard, maps, ogc, pages, record_pages, records, transfer
 from clearground.web.auth import CurrentUser, install_auth, reject_nul
-from clearground.web.cache import Cache
+from clearground.web.cache import Cache, store_version
 from clearground.web.limits import BodyLimit
 from clearground.web.security import SecurityHeaders
 
 WEB = resources.files("clearground") / "web"
-CACHE_SECONDS = 30.0
 VENDOR = "/static/vendor"
 """Swagger UI (Apache-2.0) and ReDoc (MIT) are served from here, not from a CDN, so the API
 pages work on an offline network (``static/vendor/swagger-ui``, ``static/vendor/redoc``)."""
@@ -60,14 +59,16 @@ def _local_only(page: HTMLResponse) -> HTMLResponse:
 
 
 class Figures:
-    """Aggregates for public pages, recomputed after a write or every ``CACHE_SECONDS``."""
+    """Aggregates for public pages, recomputed after a write (the data version is asked at
+    every view)."""
 
     def __init__(self, store: Store) -> None:
         self.store = store
-        self.cache = Cache(store, CACHE_SECONDS)
+        self.cache = Cache(entries=1)
+        self._version = store_version(store)
 
     def get(self) -> dict[str, Any]:
-        return self.cache.get("figures", self._compute)
+        return self.cache.get("figures", self._compute, self._version)
 
     def _compute(self) -> dict[str, Any]:
         f = q.Filters()
@@ -151,7 +152,6 @@ def create_app(db_url: str) -> FastAPI:
     app.add_middleware(BodyLimit)  # bodies over their limit: 413 before they are parsed
     app.add_middleware(SecurityHeaders)  # outermost: every answer gets the headers
     app.state.figures = figures
-    app.state.ogc_cache = ogc.AnswerCache()
     for part in (ogc, pages, records, record_pages, transfer, maps, dashboard):
         app.include_router(part.router)
     with resources.as_file(WEB / "static") as static:

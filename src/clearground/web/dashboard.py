@@ -25,7 +25,7 @@ Roles: ``public``, ``donor`` and anonymous requests get aggregates only; the pri
 names hazards, so only ``READERS`` (admin, im_officer, operator, manager) get it. Nothing on
 the dashboard gives a position or a victim's name.
 
-Speed: each part is cached per filter combination (``DashboardCache``) and recomputed only
+Speed: each part is cached per filter combination (``web/cache.py``) and recomputed only
 when the data changed (the store's data version, bumped by every committed write whatever
 made it, one read per view).
 The slow parts (record accuracy takes seconds on the scale-1 demo; the figures read every
@@ -40,12 +40,9 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import os
-import threading
-import time
-from collections import OrderedDict
-from collections.abc import AsyncIterator, Callable, Hashable, Mapping
+from collections.abc import AsyncIterator, Callable, Mapping
 from contextlib import asynccontextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Annotated, Any, TypeVar
 
 import pandas as pd
@@ -59,11 +56,12 @@ from clearground.domain.errors import BadInput
 from clearground.domain.plain import plain
 from clearground.store import queries as q
 from clearground.store import tables as t
-from clearground.store.data_version import data_version
 from clearground.store.database import Store
 from clearground.store.users import Principal
 from clearground.web import charts, pages
 from clearground.web.auth import READERS, ApiError, CurrentUser, store_of
+from clearground.web.cache import Cache, store_version
+from clearground.web.cache import cache_of as shared_cache
 from clearground.web.i18n import language_of, translator
 
 CACHE_SECONDS = 0.0
@@ -405,141 +403,12 @@ def choices_part(store: Store) -> dict[str, list[str]]:
         return {"districts": list(districts), "organisations": list(organisations)}
 
 
-def data_fingerprint(store: Store) -> str:
-    """The data version (``store/data_version.py``): it changes with every committed write to
-    the data, through the web or not."""
-    with store.session() as session:
-        return data_version(session)
-
-
-# --- the cache ---------------------------------------------------------------------------------
-
-
-@dataclass
-class _Entry:
-    value: Any
-    version: Hashable
-    checked: float
-    refreshing: bool = False
-
-
-def _in_thread(work: Callable[[], None]) -> None:
-    threading.Thread(target=work, name="dashboard-refresh", daemon=True).start()
-
-
-@dataclass
-class DashboardCache:
-    """Computed parts by key, served for ``ttl`` seconds, then kept while the data is unchanged.
-
-    ``get(key, compute, version)``: within ``ttl`` seconds of the last check the cached value
-    is returned as it is; after that ``version()`` is asked, and the value is recomputed only
-    if the version differs. With ``stale_ok`` a value whose version differs is returned at
-    once while ``spawn`` recomputes it in the background (``refreshing(key)`` is true until it
-    is done); a key never computed is always computed before returning. One computation per
-    key at a time: other requests for the key wait for it. At most ``size`` entries, the
-    least recently used dropped first. A computation that fails raises (or, in the
-    background, leaves the old value) and caches nothing.
-    """
-
-    ttl: float = CACHE_SECONDS
-    size: int = CACHE_ENTRIES
-    clock: Callable[[], float] = time.monotonic
-    spawn: Callable[[Callable[[], None]], None] = _in_thread
-    _entries: OrderedDict[Hashable, _Entry] = field(default_factory=OrderedDict)
-    _locks: dict[Hashable, threading.Lock] = field(default_factory=dict)
-    _guard: threading.Lock = field(default_factory=threading.Lock)
-
-    def _served(self, key: Hashable, stale_ok: bool) -> _Entry | None:
-        """The entry of ``key`` if it can be served without asking the version: checked
-        within ``ttl``, or (with ``stale_ok``) being recomputed in the background."""
-        with self._guard:
-            entry = self._entries.get(key)
-            if entry is None:
-                return None
-            self._entries.move_to_end(key)
-            if self.clock() - entry.checked <= self.ttl or (stale_ok and entry.refreshing):
-                return entry
-        return None
-
-    def _store(self, key: Hashable, value: Any, version: Hashable) -> None:
-        with self._guard:
-            self._entries[key] = _Entry(value, version, self.clock())
-            self._entries.move_to_end(key)
-            while len(self._entries) > self.size:
-                gone, _ = self._entries.popitem(last=False)
-                self._locks.pop(gone, None)
-
-    def _lock(self, key: Hashable) -> threading.Lock:
-        with self._guard:
-            return self._locks.setdefault(key, threading.Lock())
-
-    def refreshing(self, key: Hashable) -> bool:
-        """Whether the value of ``key`` is being recomputed in the background."""
-        with self._guard:
-            entry = self._entries.get(key)
-            return bool(entry and entry.refreshing)
-
-    def get(
-        self,
-        key: Hashable,
-        compute: Callable[[], T],
-        version: Callable[[], Hashable],
-        *,
-        stale_ok: bool = False,
-    ) -> T:
-        """The value of ``key``, computed by ``compute`` when missing or out of date."""
-        entry = self._served(key, stale_ok)
-        if entry is not None:
-            return entry.value  # type: ignore[no-any-return]
-        with self._lock(key):
-            entry = self._served(key, stale_ok)  # computed meanwhile by another request
-            if entry is not None:
-                return entry.value  # type: ignore[no-any-return]
-            now_version = version()
-            with self._guard:
-                old = self._entries.get(key)
-                if old is not None and old.version == now_version:
-                    old.checked = self.clock()
-                    return old.value  # type: ignore[no-any-return]
-                if old is not None and stale_ok:
-                    old.refreshing = True
-                    stale: Any = old.value
-                else:
-                    old = None
-            if old is None:
-                value = compute()
-                self._store(key, value, now_version)
-                return value
-        # outside the key's lock, which the refresh takes
-        self.spawn(lambda: self._refresh(key, compute, now_version))
-        return stale  # type: ignore[no-any-return]
-
-    def _refresh(self, key: Hashable, compute: Callable[[], Any], version: Hashable) -> None:
-        with self._lock(key):
-            try:
-                value = compute()
-            except Exception:  # noqa: BLE001 - a background failure keeps the old value
-                logger.exception("dashboard: recomputing %s failed", key)
-                with self._guard:
-                    entry = self._entries.get(key)
-                    if entry is not None:
-                        entry.refreshing = False
-                return
-            self._store(key, value, version)
-
-
-_cache_lock = threading.Lock()
-
-
-def cache_of(app: Any) -> DashboardCache:
-    """The app's dashboard cache (made on first use)."""
-    state = app.state
-    with _cache_lock:
-        cache = getattr(state, "dashboard_cache", None)
-        if cache is None:
-            cache = DashboardCache()
-            state.dashboard_cache = cache
-    return cache  # type: ignore[no-any-return]
+def cache_of(app: Any) -> Cache:
+    """The app's dashboard cache (made on first use): ``CACHE_ENTRIES`` parts at most, the data
+    version asked at every view (``CACHE_SECONDS``)."""
+    return shared_cache(
+        app, "dashboard_cache", lambda: Cache(check_s=CACHE_SECONDS, entries=CACHE_ENTRIES)
+    )
 
 
 def _once(fn: Callable[[], T]) -> Callable[[], T]:
@@ -555,7 +424,7 @@ def _once(fn: Callable[[], T]) -> Callable[[], T]:
 
 
 def dashboard_doc(
-    store: Store, cache: DashboardCache, f: DashboardFilters, who: Principal
+    store: Store, cache: Cache, f: DashboardFilters, who: Principal
 ) -> dict[str, Any]:
     """Every figure of the dashboard for ``who`` under the filters ``f`` (the JSON document).
 
@@ -563,7 +432,7 @@ def dashboard_doc(
     before the last change of data while they are recomputed in the background:
     ``refreshing`` lists those (``figures``, ``accuracy``); it is empty when all is current.
     """
-    version = _once(lambda: data_fingerprint(store))
+    version = _once(store_version(store))
     where = (f.district, f.organisation)
     slow = {
         "figures": lambda: figures_part(store, f),
@@ -595,7 +464,7 @@ def dashboard_doc(
     return plain(doc)
 
 
-def warm_up(store: Store, cache: DashboardCache) -> None:
+def warm_up(store: Store, cache: Cache) -> None:
     """Compute the unfiltered dashboard (every part) into ``cache``; failures are logged."""
     try:
         dashboard_doc(store, cache, DashboardFilters(), ANALYST)
@@ -739,7 +608,7 @@ def dashboard_page(
     store = store_of(request)
     cache = cache_of(request.app)
     _ = translator(language_of(request))
-    choices = cache.get(("choices",), lambda: choices_part(store), lambda: data_fingerprint(store))
+    choices = cache.get(("choices",), lambda: choices_part(store), store_version(store))
     context: dict[str, Any] = {
         "choices": choices,
         "filters": {

@@ -29,9 +29,9 @@ Speed: each layer has an in-memory index per process (``LayerIndex``: id, boundi
 centroid, grid node, review status, date, hazard status, district, organisation of every feature,
 as NumPy arrays), so filters, the box test and clustering are array operations, and only the
 features actually sent are read from the database (by id, through the spatial index
-``bbox_clause``) and simplified with vectorised Shapely. The index is rebuilt when one of its
-tables changes (row count, largest id, latest superseded version in ``record_version``: every
-edit through the registry writes one), checked at most every ``REFRESH_S`` seconds.
+``bbox_clause``) and simplified with vectorised Shapely. The index is kept in the app's cache
+(``web/cache.py``) and rebuilt when the data version changed (every committed write, whatever
+made it, bumps it), checked at most every ``REFRESH_S`` seconds.
 """
 
 from __future__ import annotations
@@ -39,8 +39,6 @@ from __future__ import annotations
 import datetime as dt
 import json
 import math
-import threading
-import time
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Annotated, Any
@@ -60,12 +58,12 @@ from clearground.domain.plain import json_default
 from clearground.store import access
 from clearground.store import queries as q
 from clearground.store import tables as t
-from clearground.store.data_version import data_version
 from clearground.store.database import Store
 from clearground.store.spatial import BBox, bbox_clause
 from clearground.store.users import Principal
 from clearground.web import ogc
 from clearground.web.auth import ApiError, CurrentUser, store_of
+from clearground.web.cache import Cache, cache_of, store_version
 from clearground.web.pages import render
 
 MAX_FEATURES = 1000
@@ -372,59 +370,17 @@ def build_index(session: Session, spec: LayerSpec) -> LayerIndex:
     )
 
 
-@dataclass
-class _Entry:
-    index: LayerIndex
-    signature: str
-    checked: float
+def layer_index(app: FastAPI, store: Store, spec: LayerSpec) -> LayerIndex:
+    """The index of ``spec``'s layer in ``app``'s cache: rebuilt when the data version changed,
+    checked at most every ``REFRESH_S`` seconds; while one request rebuilds it, the others are
+    answered from the index in hand."""
+    cache = cache_of(app, "map_indexes", lambda: Cache(check_s=REFRESH_S, entries=len(Layer)))
 
+    def build() -> LayerIndex:
+        with store.session() as session:
+            return build_index(session, spec)
 
-class LayerIndexes:
-    """The indexes of one app's layers, rebuilt when their tables change.
-
-    While one request checks or rebuilds a layer, others are answered from the index in hand.
-    """
-
-    def __init__(self) -> None:
-        self._entries: dict[Layer, _Entry] = {}
-        self._locks = {layer: threading.Lock() for layer in Layer}
-
-    def get(self, store: Store, spec: LayerSpec) -> LayerIndex:
-        entry = self._entries.get(spec.layer)
-        if entry is not None and time.monotonic() - entry.checked < REFRESH_S:
-            return entry.index
-        lock = self._locks[spec.layer]
-        if not lock.acquire(blocking=entry is None):
-            assert entry is not None
-            return entry.index
-        try:
-            entry = self._entries.get(spec.layer)
-            if entry is not None and time.monotonic() - entry.checked < REFRESH_S:
-                return entry.index
-            with store.session() as session:
-                signature = data_version(session)  # changes with every committed write
-                if entry is not None and entry.signature == signature:
-                    entry.checked = time.monotonic()
-                    return entry.index
-                index = build_index(session, spec)
-            self._entries[spec.layer] = _Entry(index, signature, time.monotonic())
-            return index
-        finally:
-            lock.release()
-
-
-_APP_LOCK = threading.Lock()
-
-
-def indexes_of(app: FastAPI) -> LayerIndexes:
-    """The layer indexes of ``app``, made on first use."""
-    with _APP_LOCK:
-        found = getattr(app.state, "map_indexes", None)
-        if found is None:
-            found = LayerIndexes()
-            app.state.map_indexes = found
-    assert isinstance(found, LayerIndexes)
-    return found
+    return cache.get(spec.layer, build, store_version(store), wait=False)
 
 
 # --- selection -------------------------------------------------------------------------------
@@ -795,7 +751,7 @@ def map_layer(
     if date_from is not None and until is not None and date_from > until:
         raise ApiError(400, "bad_request", "'until' is before 'from'", "until")
     store = store_of(request)
-    index = indexes_of(request.app).get(store, spec)
+    index = layer_index(request.app, store, spec)
     with store.session() as session:
         filters = MapFilters(
             date_from=date_from,

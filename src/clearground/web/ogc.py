@@ -14,7 +14,7 @@ Victims are not a collection: their personal data never leave through this API.
 
 A collection's extent is computed from what the role may read: for donors and the public from
 approved records only, rounded outward to the same 0.1° grid. The answers that do not depend
-on who asks (the coarse ones, and the districts) are kept in a bounded cache (``AnswerCache``)
+on who asks (the coarse ones, and the districts) are kept in a bounded cache (``web/cache.py``)
 until the data version changes (``store/data_version.py``), so a repeated anonymous request costs a
 lookup rather than a query of the layer.
 """
@@ -24,12 +24,9 @@ from __future__ import annotations
 import datetime as dt
 import json
 import math
-import threading
-import time
-from collections import OrderedDict
-from collections.abc import Callable, Hashable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Annotated, Any, TypeVar
+from typing import Annotated, Any
 
 import numpy as np
 import shapely
@@ -60,6 +57,7 @@ from clearground.store.data_version import data_version
 from clearground.store.spatial import BBox, bbox_clause, check_bbox
 from clearground.store.users import Principal
 from clearground.web.auth import READERS, ApiError, CurrentUser, store_of
+from clearground.web.cache import Cache, cache_of
 
 GEOJSON = "application/geo+json"
 CRS84 = "http://www.opengis.net/def/crs/OGC/1.3/CRS84"
@@ -200,81 +198,18 @@ def shared_for(who: Principal, col: Collection) -> bool:
     return not col.sensitive or not exact_for(who, col)
 
 
-T = TypeVar("T")
-CACHE_SECONDS = 30.0
-"""A cached answer is used while the data version is unchanged and for at most this long (a
-write made outside the web, by ``clearground import``, shows after that)."""
+CACHE_ENTRIES = 512
+CACHE_BYTES = 64 * 2**20
+"""Shared answers kept at most, and their bytes together (an answer over a quarter of that is
+not kept); the least recently used go first."""
 
 
-@dataclass
-class _Answer:
-    value: Any
-    version: str
-    at: float
-    size: int
-
-
-class AnswerCache:
-    """Answers by key (collection and query parameters), valid while the data version
-    (``store.data_version``, bumped by every committed write) is the one they were computed
-    at and younger than ``ttl`` seconds. Bounded: at most ``entries`` answers and ``max_bytes``
-    of them together, the least recently used going first; an answer larger than a quarter of
-    ``max_bytes`` is not kept. ``hits`` and ``misses`` count the lookups."""
-
-    def __init__(
-        self, ttl: float = CACHE_SECONDS, entries: int = 512, max_bytes: int = 64 * 2**20
-    ) -> None:
-        self.ttl = ttl
-        self.entries = entries
-        self.max_bytes = max_bytes
-        self.hits = 0
-        self.misses = 0
-        self._items: OrderedDict[Hashable, _Answer] = OrderedDict()
-        self._bytes = 0
-        self._lock = threading.Lock()
-
-    def __len__(self) -> int:
-        return len(self._items)
-
-    def get(
-        self,
-        session: Session,
-        key: Hashable,
-        compute: Callable[[], T],
-        size: Callable[[T], int] = lambda _: 1,
-    ) -> T:
-        """The answer for ``key``, computed by ``compute`` (in ``session``) when not cached."""
-        now = data_version(session)  # read first: a write after it makes the answer stale
-        with self._lock:
-            hit = self._items.get(key)
-            if hit is not None and hit.version == now and time.monotonic() - hit.at < self.ttl:
-                self._items.move_to_end(key)
-                self.hits += 1
-                value: T = hit.value
-                return value
-            self.misses += 1
-        fresh = compute()
-        n = size(fresh)
-        with self._lock:
-            old = self._items.pop(key, None)
-            if old is not None:
-                self._bytes -= old.size
-            if n <= self.max_bytes // 4:
-                self._items[key] = _Answer(fresh, now, time.monotonic(), n)
-                self._bytes += n
-                while len(self._items) > self.entries or self._bytes > self.max_bytes:
-                    _, gone = self._items.popitem(last=False)
-                    self._bytes -= gone.size
-        return fresh
-
-
-def answer_cache(request: Request) -> AnswerCache:
-    """The app's cache of shared OGC answers (made on first use)."""
-    state = request.app.state
-    found: AnswerCache | None = getattr(state, "ogc_cache", None)
-    if found is None:
-        found = state.ogc_cache = AnswerCache()
-    return found
+def answer_cache(request: Request) -> Cache:
+    """The app's cache of shared OGC answers (made on first use): kept while the data version
+    is the one they were computed at, asked at every request."""
+    return cache_of(
+        request.app, "ogc_cache", lambda: Cache(entries=CACHE_ENTRIES, max_bytes=CACHE_BYTES)
+    )
 
 
 def _filters(who: Principal, col: Collection) -> list[ColumnElement[bool]]:
@@ -633,7 +568,7 @@ def _describe(
     base = _base(request)
     if shared_for(who, col):
         ext = answer_cache(request).get(
-            session, ("extent", col.id), lambda: extent(session, col, who)
+            ("extent", col.id), lambda: extent(session, col, who), lambda: data_version(session)
         )
     else:
         ext = extent(session, col, who)
@@ -720,7 +655,7 @@ def items(
         if shared_for(who, col):  # the same answer for all who get it: kept
             key = ("items", col.id, box_, interval, limit, offset)
             features, matched, returned = answer_cache(request).get(
-                session, key, lambda: page(session), size=lambda a: len(a[0])
+                key, lambda: page(session), lambda: data_version(session), size=lambda a: len(a[0])
             )
         else:
             features, matched, returned = page(session)
