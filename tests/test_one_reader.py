@@ -45,3 +45,20 @@ def test_an_import_reads_easting_and_northing(db_url: str, tmp_path: Path) -> No
     )
     done = run_cli("import", "finds", str(path), "--crs", "EPSG:32638", "--db", db_url, "--json")
     assert '"created": 1' in done.stdout
+
+
+def test_an_unknown_crs_is_bad_input_for_both_commands(db_url: str, tmp_path: Path) -> None:
+    """Before, ``--crs BOGUS`` was an internal error (pyproj's CRSError) in both."""
+    finds = tmp_path / "finds.csv"
+    finds.write_text("local_id,ordnance,found_date,lat,lon\nF1,PMN,2021-03-15,40.1,47.2\n")
+    records = tmp_path / "records.csv"
+    records.write_text("record,lat,lon\nR1,40.1,47.2\n")
+    for args in (
+        ("import", "finds", str(finds), "--db", db_url),
+        ("accuracy", "--records", str(records), "--finds", str(finds)),
+    ):
+        done = run_cli(*args, "--crs", "BOGUS", check=False)
+        assert done.returncode == 2, (args, done.stderr)
+        assert "Internal error" not in done.stderr
+        assert "cannot understand the coordinate system 'BOGUS'" in done.stderr
+        assert "--crs" in done.stderr and "EPSG:" in done.stderr

@@ -228,12 +228,20 @@ def accuracy(
 
 
 def read_layer(path: Path, option: str, crs: str | None = None) -> gpd.GeoDataFrame:
-    """One layer of a file as a GeoDataFrame with a CRS; ``FILE::LAYER`` names the layer.
+    """One layer of a file as a GeoDataFrame in WGS84; ``FILE::LAYER`` names the layer.
 
-    Vector formats through GDAL (GeoPackage, GeoJSON, Shapefile, FlatGeobuf, KML, ...);
-    CSV/TSV/XLSX with longitude/latitude (or x/y) columns or a WKT column. A file that states
-    no CRS needs ``crs``, except a table whose coordinates are degrees in lon/lat columns.
+    Read by the importer's reader (``intake.readers.read_source``), so by its rules: the
+    formats it allows (GeoPackage, GeoJSON, Shapefile, FlatGeobuf, KML; CSV/TSV/XLSX with
+    coordinate columns, a WKT or an MGRS column), the same coordinate column names, and the
+    same handling of a missing CRS (``crs`` gives it). The rows keep their number in the
+    file (``_row``) for messages.
     """
+    import geopandas as gpd
+
+    from clearground.intake import safety
+    from clearground.intake.mapping import Mapping
+    from clearground.intake.readers import read_source
+
     text = str(path)
     layer = None
     if "::" in text:
@@ -241,23 +249,38 @@ def read_layer(path: Path, option: str, crs: str | None = None) -> gpd.GeoDataFr
     file = Path(text)
     if not file.exists():
         raise BadInput("the file does not exist", source=text, field=option, fix="Check the path")
-    from clearground.intake import safety
-
-    # the import's rules on what a file may be (formats by allow-list, content matching the
-    # name: never a VRT or GML that makes GDAL open something else)
     suffix = safety.check_name(file, safety.TABLE_SUFFIXES | safety.VECTOR_SUFFIXES)
-    safety.check_content(file, suffix)
-    if suffix in safety.TABLE_SUFFIXES:
-        frame = _read_table(file, option, crs)
-    else:
-        frame = _read_vector(file, layer, option, crs)
-    keep = [c for c in frame.columns if c.lower() in KEEP and c != frame.geometry.name]
-    frame = frame[[*keep, frame.geometry.name]].rename(columns={c: c.lower() for c in keep})
+    if suffix in safety.VECTOR_SUFFIXES and suffix not in (".zip", ".kmz"):
+        safety.check_content(file, suffix)
+        _check_layer(file, layer, option)
+    try:
+        source = read_source(file, Mapping(layer=layer), crs)
+    except BadInput as exc:
+        exc.field = exc.field or option
+        raise
+    for issue in source.issues:
+        if issue.severity == "error":
+            raise BadInput(
+                issue.reason,
+                source=str(file),
+                row=issue.row,
+                field=issue.field,
+                value=issue.value,
+                fix=issue.fix,
+            )
+        err.print(f"warning: {file}: {issue.reason}" + (f" ({issue.fix})" if issue.fix else ""))
+    rows = source.frame
+    keep = [c for c in rows.columns if str(c).lower() in KEEP]
+    frame = gpd.GeoDataFrame(
+        rows[[*keep, "_row"]].rename(columns={c: str(c).lower() for c in keep}),
+        geometry=gpd.GeoSeries(rows["geometry"].to_numpy(), crs=4326).values,
+        crs=4326,
+    )
     return frame
 
 
-def _read_vector(file: Path, layer: str | None, option: str, crs: str | None) -> gpd.GeoDataFrame:
-    import geopandas as gpd
+def _check_layer(file: Path, layer: str | None, option: str) -> None:
+    """A file of several layers needs one named; a named layer must exist."""
     import pyogrio
 
     try:
@@ -284,129 +307,6 @@ def _read_vector(file: Path, layer: str | None, option: str, crs: str | None) ->
             field=option,
             fix=f"Name one of its layers as {file}::LAYER",
         )
-    try:
-        frame = pyogrio.read_dataframe(file, layer=layer or names[0], use_arrow=True)
-    except Exception as exc:  # noqa: BLE001
-        raise BadInput(
-            f"cannot read the file: {exc}", source=str(file), field=option, fix="Check the file"
-        ) from None
-    if not isinstance(frame, gpd.GeoDataFrame) or frame.geometry.name not in frame.columns:
-        raise BadInput(
-            "the layer has no geometry", source=str(file), field=option, fix="Give a spatial layer"
-        )
-    return _with_crs(frame, file, option, crs, implied=False)
-
-
-def _read_table(file: Path, option: str, crs: str | None) -> gpd.GeoDataFrame:
-    import geopandas as gpd
-    import numpy as np
-    import pandas as pd
-
-    from clearground.intake.readers import (
-        LAT_DEGREE_NAMES,
-        LAT_NAMES,
-        LON_DEGREE_NAMES,
-        LON_NAMES,
-        WKT_NAMES,
-    )
-
-    try:
-        if file.suffix.lower() in (".xlsx", ".xlsm"):
-            raw = pd.read_excel(file)
-        else:
-            raw = pd.read_csv(
-                file, sep="\t" if file.suffix.lower() == ".tsv" else None, engine="python"
-            )
-    except Exception as exc:  # noqa: BLE001 - parser errors all mean unreadable input
-        raise BadInput(
-            f"cannot read the table: {exc}",
-            source=str(file),
-            field=option,
-            fix="Save it as UTF-8 CSV or XLSX with one header row",
-        ) from None
-    lower = {str(c).strip().lower(): c for c in raw.columns}
-    lon = next((lower[n] for n in LON_NAMES if n in lower), None)
-    lat = next((lower[n] for n in LAT_NAMES if n in lower), None)
-    wkt = next((lower[n] for n in WKT_NAMES if n in lower), None)
-    if lon is not None and lat is not None:
-        xs = pd.to_numeric(raw[lon], errors="coerce")
-        ys = pd.to_numeric(raw[lat], errors="coerce")
-        bad = np.flatnonzero((xs.isna() | ys.isna()).to_numpy())
-        if len(bad):
-            raise BadInput(
-                "cannot read the coordinates as numbers",
-                source=str(file),
-                row=int(bad[0]) + 2,
-                field=str(lon),
-                fix="Write decimal numbers, e.g. 46.92 and 39.91",
-            )
-        geometry = gpd.points_from_xy(xs, ys)
-        frame = gpd.GeoDataFrame(raw.drop(columns=[lon, lat]), geometry=geometry)
-        implied = str(lon).lower() in LON_DEGREE_NAMES and str(lat).lower() in LAT_DEGREE_NAMES
-    elif wkt is not None:
-        try:
-            geometry = gpd.GeoSeries.from_wkt(raw[wkt].astype(str))
-        except Exception as exc:  # noqa: BLE001 - shapely's WKT errors
-            raise BadInput(
-                f"cannot read the geometry as WKT: {exc}",
-                source=str(file),
-                field=str(wkt),
-                fix="Write e.g. POINT (46.9 39.9)",
-            ) from None
-        frame = gpd.GeoDataFrame(raw.drop(columns=[wkt]), geometry=geometry.values)
-        implied = False
-    else:
-        raise BadInput(
-            "the table has no coordinate columns",
-            source=str(file),
-            field=option,
-            fix="Give lon and lat (or x and y) columns, or a WKT column",
-        )
-    return _with_crs(frame, file, option, crs, implied=implied)
-
-
-def _with_crs(
-    frame: gpd.GeoDataFrame, file: Path, option: str, crs: str | None, implied: bool
-) -> gpd.GeoDataFrame:
-    """Set or check the CRS: a file without one needs --crs (lon/lat columns imply WGS84)."""
-    if frame.crs is None:
-        if crs:
-            try:
-                frame = frame.set_crs(crs)
-            except Exception as exc:  # noqa: BLE001 - pyproj's CRS errors
-                raise BadInput(
-                    f"cannot understand the CRS '{crs}': {exc}",
-                    field="--crs",
-                    value=crs,
-                    fix="Give e.g. EPSG:4326 or EPSG:32638",
-                ) from None
-        elif implied and _degrees(frame):
-            frame = frame.set_crs(4326)
-        else:
-            raise BadInput(
-                "the file states no coordinate system",
-                source=str(file),
-                field=option,
-                fix="Give its CRS with --crs (e.g. EPSG:4326 for longitude/latitude, "
-                "EPSG:32638 for UTM 38N)",
-            )
-    if frame.crs.is_geographic and not _degrees(frame):
-        raise BadInput(
-            f"the file says {frame.crs.to_string()} (degrees) but holds projected numbers",
-            source=str(file),
-            field=option,
-            fix="Correct the file's CRS, or give the right one with --crs",
-        )
-    return frame
-
-
-def _degrees(frame: gpd.GeoDataFrame) -> bool:
-    geoms = frame.geometry
-    present = geoms[~(geoms.isna() | geoms.is_empty)]
-    if not len(present):
-        return True
-    x0, y0, x1, y1 = present.total_bounds
-    return bool(x0 >= -180 and x1 <= 180 and y0 >= -90 and y1 <= 90)
 
 
 GEOMETRY_TYPES = {"Point": 0, "Polygon": 3, "MultiPoint": 4, "MultiPolygon": 6}
@@ -418,12 +318,13 @@ def _require(frame: gpd.GeoDataFrame, path: Path, kinds: set[str], what: str) ->
     import shapely
 
     geoms = np.asarray(frame.geometry.values, dtype=object)
+    numbers = frame["_row"].to_numpy() if "_row" in frame.columns else np.arange(1, len(frame) + 1)
     missing = np.flatnonzero(shapely.is_missing(geoms) | shapely.is_empty(geoms))
     if len(missing):
         raise BadInput(
             "a feature has no geometry",
             source=str(path),
-            row=int(missing[0]) + 1,
+            row=int(numbers[missing[0]]),
             field="geometry",
             fix="Give every feature a geometry, or remove it",
         )
@@ -433,7 +334,7 @@ def _require(frame: gpd.GeoDataFrame, path: Path, kinds: set[str], what: str) ->
         raise BadInput(
             f"expected {what}, found a {geoms[wrong[0]].geom_type}",
             source=str(path),
-            row=int(wrong[0]) + 1,
+            row=int(numbers[wrong[0]]),
             field="geometry",
             fix=f"Give {what} in this file",
         )

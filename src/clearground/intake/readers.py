@@ -20,6 +20,7 @@ import pandas as pd
 import pyogrio
 import shapely
 from pyproj import CRS, Transformer
+from pyproj.exceptions import CRSError
 
 from clearground.domain.errors import BadInput, TooLarge
 from clearground.intake import safety
@@ -56,6 +57,8 @@ def read_source(
     suffix = safety.check_name(path, safety.TABLE_SUFFIXES | safety.VECTOR_SUFFIXES)
     safety.check_content(path, suffix)
     declared = crs or mapping.crs
+    if declared:
+        _check_crs(declared, from_mapping=not crs, mapping=mapping)
     bounds = limits or safety.Limits.from_env()
     if suffix in safety.TABLE_SUFFIXES:
         if suffix in (".xlsx", ".xlsm"):
@@ -71,6 +74,20 @@ def read_source(
     if limits is not None:
         _check_rows(path, len(source.frame), limits)
     return source
+
+
+def _check_crs(declared: str, *, from_mapping: bool, mapping: Mapping) -> None:
+    """A CRS given by ``--crs`` or the mapping must be one PROJ knows."""
+    try:
+        CRS.from_user_input(declared)
+    except CRSError:
+        raise BadInput(
+            f"cannot understand the coordinate system '{declared}'",
+            source=mapping.path if from_mapping else None,
+            field="crs" if from_mapping else "--crs",
+            value=declared,
+            fix="Give an EPSG code, e.g. EPSG:4326 (longitude/latitude) or EPSG:32638 (UTM 38N)",
+        ) from None
 
 
 def _check_rows(path: Path, n: int, limits: safety.Limits) -> None:

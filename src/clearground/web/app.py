@@ -33,6 +33,7 @@ from clearground.web import dashboard, maps, ogc, pages, record_pages, records, 
 from clearground.web.auth import CurrentUser, install_auth, reject_nul
 from clearground.web.cache import Cache, store_version
 from clearground.web.limits import BodyLimit
+from clearground.web.memory import MemorySettings, cap_arenas, keep_level
 from clearground.web.security import SecurityHeaders
 
 WEB = resources.files("clearground") / "web"
@@ -132,11 +133,17 @@ def create_app(db_url: str) -> FastAPI:
     """The Clearground web app on the database at ``db_url``."""
     store = Store(db_url)
     figures = Figures(store)
+    memory = MemorySettings.from_env()
+    cap_arenas(memory.arenas)  # before the handler threads exist
 
     @asynccontextmanager
     async def close_store(_: FastAPI) -> AsyncIterator[None]:
-        """When the server stops, close the database connections it holds."""
+        """While the server runs, give freed memory back to the system now and then; when it
+        stops, close the database connections it holds."""
+        trimmer = keep_level(memory)
         yield
+        if trimmer is not None:
+            trimmer.stop()
         store.dispose()
 
     app = FastAPI(
