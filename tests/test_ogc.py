@@ -448,7 +448,7 @@ def test_api_definition_is_openapi_30_of_the_ogc_paths(
 
 
 def test_schema_30_rewrites_what_openapi_30_lacks() -> None:
-    from clearground.web.ogc import schema_30
+    from clearground.web.ogc_openapi import schema_30
 
     assert schema_30({"anyOf": [{"type": "integer", "minimum": 1}, {"type": "null"}]}) == {
         "type": "integer",

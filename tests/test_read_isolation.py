@@ -45,7 +45,7 @@ from fastapi.testclient import TestClient
 from clearground.store.database import Store
 from clearground.store.repository import Registry
 from clearground.store.users import add_user, new_token
-from clearground.web import maps
+from clearground.web import map_index, maps
 from clearground.web.app import create_app
 from tests.test_ogc import fill
 
@@ -66,7 +66,7 @@ def world(store: Store, monkeypatch: pytest.MonkeyPatch) -> tuple[TestClient, di
     """``fill`` (Alpha and Bravo with A1/A2, FA1/FA2, tokens per role; the operator and the
     donor are Alpha's) plus a task and an asset of each organisation, and funding: Alpha's
     approved, Alpha's draft, Bravo's approved."""
-    monkeypatch.setattr(maps, "REFRESH_S", 0.0)  # map indexes see every write at once
+    monkeypatch.setattr(map_index, "REFRESH_S", 0.0)  # map indexes see every write at once
     ids = fill(store)
     ok = "approved"
     with store.session() as s:

@@ -1,0 +1,339 @@
+"""The map's layers and their in-memory indexes (``LayerIndex``), read from the database.
+
+Each layer of the map (``Layer``) draws one geometry column of one record kind
+(``LayerSpec``, its table and role rules shared with OGC API Features). Its index holds, for
+every feature with a geometry, its id, bounding box, centroid, 0.1° grid node, review status,
+date, hazard status, district and organisation as NumPy arrays, so the map's filters, box test
+and clustering (``web/maps.py``) are array operations. ``build_index`` reads it in two queries
+through the session's own DBAPI cursor; ``layer_index`` keeps it in the app's cache
+(``web/cache.py``), rebuilt when the data version changed, checked at most every
+``REFRESH_S`` seconds.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+import shapely
+from fastapi import FastAPI
+from sqlalchemy import ColumnElement, LargeBinary, func, null, select, type_coerce
+from sqlalchemy.orm import Session
+
+from clearground.domain.enums import HazardStatus, ReviewStatus
+from clearground.store import tables as t
+from clearground.store.database import Store
+from clearground.store.spatial import BBox
+from clearground.web import ogc
+from clearground.web.cache import Cache, cache_of, store_version
+
+REFRESH_S = 0.5
+"""Seconds between checks that a layer's tables are unchanged since its index was built."""
+GRID_DEG = ogc.GRID_DEG
+_GRID_STEPS = round(1 / GRID_DEG)  # grid nodes per degree: node k lies at k / _GRID_STEPS
+NO_DAY = np.iinfo(np.int32).min
+NO_ID = -1
+
+
+class Layer(StrEnum):
+    """The layers of the map."""
+
+    HAZARDS = "hazards"
+    RECORDS = "records"
+    RECORD_ROWS = "record_rows"
+    ACTIVITIES = "activities"
+    FINDS = "finds"
+    ACCIDENTS = "accidents"
+
+
+@dataclass(frozen=True)
+class LayerSpec:
+    """Where a layer's features come from."""
+
+    layer: Layer
+    collection: ogc.Collection  # table, record kind and role rules (shared with /ogc)
+    geometry: str  # the geometry column drawn
+    date: str  # the column ``from``/``until`` filter on
+    properties: tuple[str, ...]  # sent with each exact feature
+    tables: tuple[str, ...]  # record kinds whose changes refresh the index
+
+    @property
+    def kind(self) -> str:
+        """The record kind in URLs (``/records/{kind}/{id}``)."""
+        return self.collection.kind
+
+    @property
+    def has_organisation(self) -> bool:
+        return self.layer not in (Layer.RECORDS, Layer.RECORD_ROWS)
+
+
+_C = ogc.COLLECTIONS
+SPECS: dict[Layer, LayerSpec] = {
+    Layer.HAZARDS: LayerSpec(
+        Layer.HAZARDS,
+        _C["hazards"],
+        "geometry",
+        "info_date",
+        _C["hazards"].properties,
+        ("hazards", "activities"),
+    ),
+    Layer.RECORDS: LayerSpec(
+        Layer.RECORDS,
+        _C["records"],
+        "geometry",
+        "laid_date",
+        _C["records"].properties,
+        ("records",),
+    ),
+    Layer.RECORD_ROWS: LayerSpec(
+        Layer.RECORD_ROWS,
+        _C["records"],
+        "rows_geometry",
+        "laid_date",
+        ("local_id", "record_number", "laid_date", "claimed_total", "reliability", "review_status"),
+        ("records",),
+    ),
+    Layer.ACTIVITIES: LayerSpec(
+        Layer.ACTIVITIES,
+        _C["activities"],
+        "geometry",
+        "end_date",
+        _C["activities"].properties,
+        ("activities", "hazards"),
+    ),
+    Layer.FINDS: LayerSpec(
+        Layer.FINDS,
+        _C["finds"],
+        "geometry",
+        "found_date",
+        _C["finds"].properties,
+        ("finds", "activities"),
+    ),
+    Layer.ACCIDENTS: LayerSpec(
+        Layer.ACCIDENTS,
+        _C["accidents"],
+        "geometry",
+        "accident_date",
+        _C["accidents"].properties,
+        ("accidents", "activities"),
+    ),
+}
+
+HAZARD_STATUSES = [s.value for s in HazardStatus]
+REVIEW_STATUSES = [s.value for s in ReviewStatus]
+
+FloatArray = npt.NDArray[np.float64]
+IntArray = npt.NDArray[np.int64]
+IdArray = npt.NDArray[np.int32]  # ids of referenced records, grid steps, days
+SmallArray = npt.NDArray[np.int8]  # codes of a short list
+BoolArray = npt.NDArray[np.bool_]
+
+
+# --- the index -----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class LayerIndex:
+    """Every feature of a layer that has a geometry, one array element each, ordered by id.
+
+    Coordinates in degrees; ``day``: days since 1970-01-01 (``NO_DAY`` when none); codes index
+    ``REVIEW_STATUSES`` and ``HAZARD_STATUSES`` (-1: other or none); ids ``NO_ID`` when none.
+    """
+
+    ids: IntArray
+    min_x: FloatArray  # for points, min_x, max_x and cx are one array (and so for y)
+    min_y: FloatArray
+    max_x: FloatArray
+    max_y: FloatArray
+    cx: FloatArray  # centroid of the geometry
+    cy: FloatArray
+    node_x: IdArray  # ogc.coarse of the geometry, as grid steps (node k at k / _GRID_STEPS)
+    node_y: IdArray
+    review: SmallArray
+    day: IdArray
+    status: SmallArray
+    district: IdArray
+    organisation: IdArray
+    # hazards: (hazard id, organisation id) of their activities, for the organisation filter
+    worked_by: tuple[IdArray, IdArray] = field(
+        default=(np.zeros(0, np.int32), np.zeros(0, np.int32))
+    )
+
+    def __len__(self) -> int:
+        return len(self.ids)
+
+    def meets(self, bbox: BBox) -> BoolArray:
+        """Features whose bounding box meets ``bbox`` (the test the spatial index makes)."""
+        x0, y0, x1, y1 = bbox
+        out: BoolArray = (
+            (self.max_x >= x0) & (self.min_x <= x1) & (self.max_y >= y0) & (self.min_y <= y1)
+        )
+        return out
+
+    def node_in(self, bbox: BBox) -> BoolArray:
+        """Features whose 0.1° grid node lies in ``bbox`` (the coarse test of /ogc)."""
+        x0, y0, x1, y1 = bbox
+        nx = self.node_x / _GRID_STEPS
+        ny = self.node_y / _GRID_STEPS
+        out: BoolArray = (nx >= x0) & (nx <= x1) & (ny >= y0) & (ny <= y1)
+        return out
+
+
+def raw_wkb(session: Session, column: Any) -> ColumnElement[Any]:
+    """The column as WKB bytes, without the per-row conversion of ``GeometryType``."""
+    if session.get_bind().dialect.name == "postgresql":
+        return func.ST_AsBinary(column, type_=LargeBinary)
+    return type_coerce(column, LargeBinary)
+
+
+def _index_select(spec: LayerSpec) -> Any:
+    table = spec.collection.table
+    status: Any = t.Hazard.status if spec.layer is Layer.HAZARDS else null()
+    district: Any = table.location_id if hasattr(table, "location_id") else null()
+    organisation: Any = null()
+    stmt: Any
+    if spec.layer is Layer.ACTIVITIES:
+        district = t.Hazard.location_id
+        organisation = t.Activity.organisation_id
+    elif spec.layer in (Layer.FINDS, Layer.ACCIDENTS):
+        organisation = t.Activity.organisation_id
+    stmt = select(
+        table.id,
+        table.min_x,
+        table.min_y,
+        table.max_x,
+        table.max_y,
+        table.review_status,
+        getattr(table, spec.date),
+        status.label("status"),
+        district.label("district"),
+        organisation.label("organisation"),
+    ).where(getattr(table, spec.geometry).is_not(None))
+    if spec.layer is Layer.ACTIVITIES:
+        stmt = stmt.outerjoin(t.Hazard, t.Hazard.id == t.Activity.hazard_id)
+    elif spec.layer in (Layer.FINDS, Layer.ACCIDENTS):
+        stmt = stmt.outerjoin(t.Activity, t.Activity.id == table.activity_id)
+    return stmt.order_by(table.id)
+
+
+def _codes(values: Any, names: list[str]) -> SmallArray:
+    out = np.full(len(values), -1, dtype=np.int8)
+    arr = np.asarray(values, dtype=object)
+    for i, name in enumerate(names):
+        out[arr == name] = i
+    return out
+
+
+def _ints(values: Any) -> IdArray:
+    """Record ids (32-bit ``Integer`` columns) with ``NO_ID`` for none."""
+    arr = np.asarray(values, dtype=object)
+    out: IdArray = np.full(len(arr), NO_ID, dtype=np.int32)
+    given = np.array([v is not None for v in arr], dtype=bool)
+    out[given] = arr[given].astype(np.int32)
+    return out
+
+
+def _columns(session: Session, stmt: Any, n: int) -> list[Any]:
+    """The result of ``stmt`` (which has no parameters) as ``n`` column tuples of driver values.
+
+    Read through the session's own DBAPI cursor, in its transaction: for a whole layer, making
+    a SQLAlchemy row object per feature would cost more than everything else together. Dates
+    come as ISO text on SQLite, as dates on PostgreSQL; both read as ``datetime64``.
+    """
+    conn = session.connection()
+    sql = str(stmt.compile(dialect=conn.dialect, compile_kwargs={"literal_binds": True}))
+    raw = conn.connection.driver_connection
+    assert raw is not None
+    cursor = raw.cursor()
+    try:
+        cursor.execute(sql)
+        rows = cursor.fetchall()
+    finally:
+        cursor.close()
+    return list(zip(*rows, strict=True)) if rows else [()] * n
+
+
+def _same(a: FloatArray, b: FloatArray) -> FloatArray:
+    """``b``, or ``a`` itself when they are equal (points: one array for min, max and centre)."""
+    return a if np.array_equal(a, b) else b
+
+
+def build_index(session: Session, spec: LayerSpec) -> LayerIndex:
+    """Read the index of a layer: one query for the attributes, one for the geometries whose
+    centroid is not their bounding box (all but points)."""
+    table = spec.collection.table
+    cols = _columns(session, _index_select(spec), 10)
+    ids = np.array(cols[0], dtype=np.int64)
+    min_x, min_y, max_x, max_y = (np.array(c, dtype=np.float64) for c in cols[1:5])
+    cx, cy = min_x, min_y  # a point is its own centroid
+    geom = getattr(table, spec.geometry)
+    shaped = select(table.id, raw_wkb(session, geom)).where(geom.is_not(None))
+    if spec.layer is not Layer.RECORD_ROWS:  # the stored box is the drawn geometry's
+        shaped = shaped.where((table.min_x < table.max_x) | (table.min_y < table.max_y))
+    their_ids, wkbs = _columns(session, shaped, 2)
+    if their_ids and len(ids):
+        their = np.array(their_ids, dtype=np.int64)
+        where = np.minimum(np.searchsorted(ids, their), len(ids) - 1)
+        known = ids[where] == their  # rows written between the two queries are left out
+        at = where[known]
+        geoms = shapely.from_wkb(list(wkbs))
+        centre = shapely.centroid(geoms)
+        cx, cy = min_x.copy(), min_y.copy()
+        cx[at] = shapely.get_x(centre)[known]
+        cy[at] = shapely.get_y(centre)[known]
+        if spec.layer is Layer.RECORD_ROWS:  # the rows' own box, not the perimeter's
+            bounds = shapely.bounds(geoms)[known]
+            min_x, min_y, max_x, max_y = (a.copy() for a in (min_x, min_y, max_x, max_y))
+            min_x[at], min_y[at], max_x[at], max_y[at] = bounds.T
+    dates = np.array(cols[6], dtype="datetime64[D]")
+    day = np.where(np.isnat(dates), NO_DAY, dates.astype(np.int64))
+    ok = np.isfinite(cx) & np.isfinite(cy) & np.isfinite(min_x) & np.isfinite(max_y)
+
+    def keep(a: Any, dtype: Any = None) -> Any:
+        a = a if ok.all() else a[ok]
+        return a if dtype is None else a.astype(dtype, copy=False)
+
+    worked_by = (np.zeros(0, np.int32), np.zeros(0, np.int32))
+    if spec.layer is Layer.HAZARDS:
+        pairs = session.execute(
+            select(t.Activity.hazard_id, t.Activity.organisation_id)
+            .where(t.Activity.hazard_id.is_not(None))
+            .distinct()
+        ).all()
+        worked_by = (_ints([p[0] for p in pairs]), _ints([p[1] for p in pairs]))
+    lo_x, lo_y = keep(min_x), keep(min_y)
+    mid_x, mid_y = keep(cx), keep(cy)
+    return LayerIndex(
+        ids=keep(ids),
+        min_x=lo_x,
+        min_y=lo_y,
+        max_x=_same(lo_x, keep(max_x)),
+        max_y=_same(lo_y, keep(max_y)),
+        cx=_same(lo_x, mid_x),
+        cy=_same(lo_y, mid_y),
+        # as ogc.coarse: round(x / 0.1), half to even, like Python's round
+        node_x=np.round(mid_x / GRID_DEG).astype(np.int32),
+        node_y=np.round(mid_y / GRID_DEG).astype(np.int32),
+        review=keep(_codes(cols[5], REVIEW_STATUSES)),
+        day=keep(day, np.int32),
+        status=keep(_codes(cols[7], HAZARD_STATUSES)),
+        district=keep(_ints(cols[8])),
+        organisation=keep(_ints(cols[9])),
+        worked_by=worked_by,
+    )
+
+
+def layer_index(app: FastAPI, store: Store, spec: LayerSpec) -> LayerIndex:
+    """The index of ``spec``'s layer in ``app``'s cache: rebuilt when the data version changed,
+    checked at most every ``REFRESH_S`` seconds; while one request rebuilds it, the others are
+    answered from the index in hand."""
+    cache = cache_of(app, "map_indexes", lambda: Cache(check_s=REFRESH_S, entries=len(Layer)))
+
+    def build() -> LayerIndex:
+        with store.session() as session:
+            return build_index(session, spec)
+
+    return cache.get(spec.layer, build, store_version(store), wait=False)
