@@ -23,7 +23,7 @@ hand, then reverted):
   assets cases;
 - ``read_filter``: the donor branch drops ``donor_id == org`` or ``review_status ==
   "approved"``: fails ``test_donor_reads_only_its_approved_funding``;
-- ``ogc._filters``: the operator's branch removed: fails ``test_operator_ogc``;
+- ``features.filters`` (``store/features.py``): the operator's branch removed: fails ``test_operator_ogc``;
 - ``maps.select_mask``: the operator's mask removed: fails ``test_operator_map_clusters``
   (the features themselves are filtered again in SQL by ``exact_features``; clusters are not);
 - ``transfer.export``: both of its operator filters dropped (``organisation = own`` and

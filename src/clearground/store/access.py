@@ -23,6 +23,9 @@ from sqlalchemy.orm import Session
 from clearground.store import tables as t
 from clearground.store.users import Principal
 
+READERS = frozenset({"admin", "im_officer", "operator", "manager"})
+"""Roles that see exact positions (operators: only their organisation's activities and finds)."""
+
 OWNED_BY: dict[str, str] = {
     "activities": "organisation_id",
     "tasks": "organisation_id",

@@ -9,7 +9,18 @@ from typing import Any
 
 import shapely
 from shapely.geometry import box
-from sqlalchemy import ColumnElement, func, select, text
+from sqlalchemy import (
+    ColumnElement,
+    Integer,
+    LargeBinary,
+    any_,
+    bindparam,
+    func,
+    select,
+    text,
+    type_coerce,
+)
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import Session
 
 from clearground.domain.errors import BadInput
@@ -63,3 +74,21 @@ def ids_intersecting(session: Session, kind: str, bbox: BBox) -> list[int]:
     geoms = [g for _, g in rows]
     hit = shapely.intersects(geoms, box(*bbox))
     return sorted(int(rid) for (rid, _), ok in zip(rows, hit, strict=True) if ok)
+
+
+def wkb(session: Session, column: Any) -> ColumnElement[Any]:
+    """A geometry column read as WKB bytes, to be decoded at once (``shapely.from_wkb`` of a
+    whole page) rather than row by row by ``GeometryType``: ``ST_AsBinary`` on PostGIS, the
+    stored bytes on SQLite."""
+    if session.get_bind().dialect.name == "postgresql":
+        return func.ST_AsBinary(column, type_=LargeBinary)
+    return type_coerce(column, LargeBinary)
+
+
+def id_in(session: Session, table: Any, ids: list[int]) -> ColumnElement[bool]:
+    """``id`` is one of ``ids`` (at most 10,000): on PostgreSQL ``= ANY`` of one array
+    parameter, so that the statement is the same for every page and its prepared form is
+    reused; on SQLite ``IN`` (within its 32,766 bound parameters)."""
+    if session.get_bind().dialect.name == "postgresql":
+        return table.id == any_(bindparam("page_ids", ids, type_=ARRAY(Integer)))
+    return table.id.in_(ids)

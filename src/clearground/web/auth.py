@@ -34,6 +34,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.middleware.sessions import SessionMiddleware
 
 from clearground.domain.errors import BadInput, ClearGroundError
+from clearground.store import access
 from clearground.store import sessions as ss
 from clearground.store import tables as t
 from clearground.store import users as u
@@ -41,8 +42,8 @@ from clearground.store.database import RETRY_AFTER_S, Store, is_busy
 from clearground.store.keys import session_key
 from clearground.store.users import ANONYMOUS, ROLES, Principal
 
-READERS = frozenset({"admin", "im_officer", "operator", "manager"})
-"""Roles that see exact positions (operators: only their organisation's activities and finds)."""
+READERS = access.READERS
+"""Roles that see exact positions (``store/access.py``)."""
 
 
 class ApiError(Exception):

@@ -20,19 +20,19 @@ import numpy as np
 import numpy.typing as npt
 import shapely
 from fastapi import FastAPI
-from sqlalchemy import ColumnElement, LargeBinary, func, null, select, type_coerce
+from sqlalchemy import null, select
 from sqlalchemy.orm import Session
 
 from clearground.domain.enums import HazardStatus, ReviewStatus
+from clearground.store import features
 from clearground.store import tables as t
 from clearground.store.database import Store
-from clearground.store.spatial import BBox
-from clearground.web import ogc
+from clearground.store.spatial import BBox, wkb
 from clearground.web.cache import Cache, cache_of, store_version
 
 REFRESH_S = 0.5
 """Seconds between checks that a layer's tables are unchanged since its index was built."""
-GRID_DEG = ogc.GRID_DEG
+GRID_DEG = features.GRID_DEG
 _GRID_STEPS = round(1 / GRID_DEG)  # grid nodes per degree: node k lies at k / _GRID_STEPS
 NO_DAY = np.iinfo(np.int32).min
 NO_ID = -1
@@ -54,7 +54,7 @@ class LayerSpec:
     """Where a layer's features come from."""
 
     layer: Layer
-    collection: ogc.Collection  # table, record kind and role rules (shared with /ogc)
+    collection: features.Collection  # table, record kind and role rules (shared with /ogc)
     geometry: str  # the geometry column drawn
     date: str  # the column ``from``/``until`` filter on
     properties: tuple[str, ...]  # sent with each exact feature
@@ -70,7 +70,7 @@ class LayerSpec:
         return self.layer not in (Layer.RECORDS, Layer.RECORD_ROWS)
 
 
-_C = ogc.COLLECTIONS
+_C = features.COLLECTIONS
 SPECS: dict[Layer, LayerSpec] = {
     Layer.HAZARDS: LayerSpec(
         Layer.HAZARDS,
@@ -150,7 +150,7 @@ class LayerIndex:
     max_y: FloatArray
     cx: FloatArray  # centroid of the geometry
     cy: FloatArray
-    node_x: IdArray  # ogc.coarse of the geometry, as grid steps (node k at k / _GRID_STEPS)
+    node_x: IdArray  # features.coarse of the geometry, as grid steps (node k at k / _GRID_STEPS)
     node_y: IdArray
     review: SmallArray
     day: IdArray
@@ -180,13 +180,6 @@ class LayerIndex:
         ny = self.node_y / _GRID_STEPS
         out: BoolArray = (nx >= x0) & (nx <= x1) & (ny >= y0) & (ny <= y1)
         return out
-
-
-def raw_wkb(session: Session, column: Any) -> ColumnElement[Any]:
-    """The column as WKB bytes, without the per-row conversion of ``GeometryType``."""
-    if session.get_bind().dialect.name == "postgresql":
-        return func.ST_AsBinary(column, type_=LargeBinary)
-    return type_coerce(column, LargeBinary)
 
 
 def _index_select(spec: LayerSpec) -> Any:
@@ -270,7 +263,7 @@ def build_index(session: Session, spec: LayerSpec) -> LayerIndex:
     min_x, min_y, max_x, max_y = (np.array(c, dtype=np.float64) for c in cols[1:5])
     cx, cy = min_x, min_y  # a point is its own centroid
     geom = getattr(table, spec.geometry)
-    shaped = select(table.id, raw_wkb(session, geom)).where(geom.is_not(None))
+    shaped = select(table.id, wkb(session, geom)).where(geom.is_not(None))
     if spec.layer is not Layer.RECORD_ROWS:  # the stored box is the drawn geometry's
         shaped = shaped.where((table.min_x < table.max_x) | (table.min_y < table.max_y))
     their_ids, wkbs = _columns(session, shaped, 2)
@@ -314,7 +307,7 @@ def build_index(session: Session, spec: LayerSpec) -> LayerIndex:
         max_y=_same(lo_y, keep(max_y)),
         cx=_same(lo_x, mid_x),
         cy=_same(lo_y, mid_y),
-        # as ogc.coarse: round(x / 0.1), half to even, like Python's round
+        # as features.coarse: round(x / 0.1), half to even, like Python's round
         node_x=np.round(mid_x / GRID_DEG).astype(np.int32),
         node_y=np.round(mid_y / GRID_DEG).astype(np.int32),
         review=keep(_codes(cols[5], REVIEW_STATUSES)),

@@ -12,16 +12,16 @@ answer's ``ignored`` member, not refused, so one filter form serves every layer.
 
 Role rules are those of OGC API Features (``clearground.web.ogc``):
 
-- roles that read exact positions (``ogc.exact_for``: admin, im_officer, manager, operator) get
+- roles that read exact positions (``features.exact_for``: admin, im_officer, manager, operator) get
   the features themselves, their geometry simplified to about one screen pixel at the zoom
   (exact from ``EXACT_ZOOM`` on); operators only their own organisation's activities and finds
-  (``ogc._filters``, applied again in SQL to every exact geometry that leaves);
+  (``features.filters``, applied again in SQL to every exact geometry that leaves);
 - when more than ``MAX_FEATURES`` features meet the box (by bounding box, as the spatial index
   finds them), they come back as grid clusters instead (a point at the mean of the members'
   centroids, ``count``, the members' bounding box), on a grid of ``CLUSTER_PX`` pixels at the
   zoom, widened until at most ``MAX_CLUSTERS`` cells;
 - ``donor`` and ``public`` (anonymous) get approved records only, and only counts on the 0.1°
-  grid: each feature is counted at ``ogc.coarse`` of its geometry (its centroid snapped to the
+  grid: each feature is counted at ``features.coarse`` of its geometry (its centroid snapped to the
   grid), the box is matched against that point, and at low zooms neighbouring grid nodes are
   added up into one node of the same grid. ``record_rows`` are refused to them (403).
 
@@ -53,10 +53,10 @@ from sqlalchemy.orm import Session
 from clearground.domain.enums import HazardStatus, ReviewStatus
 from clearground.domain.errors import BadInput
 from clearground.domain.plain import json_default
-from clearground.store import access
+from clearground.store import access, features
 from clearground.store import queries as q
 from clearground.store import tables as t
-from clearground.store.spatial import BBox, bbox_clause
+from clearground.store.spatial import BBox, bbox_clause, wkb
 from clearground.store.users import Principal
 from clearground.web import ogc
 from clearground.web.auth import ApiError, CurrentUser, store_of
@@ -75,7 +75,6 @@ from clearground.web.map_index import (
     LayerSpec,
     SmallArray,
     layer_index,
-    raw_wkb,
 )
 from clearground.web.pages import render
 
@@ -113,8 +112,8 @@ def select_mask(
     col = spec.collection
     mask: BoolArray = np.ones(len(index), dtype=bool)
     ignored: list[str] = []
-    # the role rules (store/access.py), as ogc._filters applies them in SQL
-    if not ogc.exact_for(who, col):
+    # the role rules (store/access.py), as features.filters applies them in SQL
+    if not features.exact_for(who, col):
         mask &= index.review == REVIEW_STATUSES.index("approved")
     restricted, own = access.restricted_to(who, col.id)
     if restricted:
@@ -228,7 +227,7 @@ def coarse_counts(
 ) -> tuple[list[dict[str, Any]], float]:
     """Counts at nodes of the 0.1° grid (public and donors): never a position finer than it.
 
-    Each feature counts at its ``ogc.coarse`` node; at low zooms blocks of ``step`` x ``step``
+    Each feature counts at its ``features.coarse`` node; at low zooms blocks of ``step`` x ``step``
     nodes are added up at the block's middle node, so the points keep a regular spacing.
     """
     nx, ny = index.node_x[chosen], index.node_y[chosen]
@@ -283,10 +282,10 @@ def exact_features(
     links = [c for c in ("location_id", "organisation_id", "ordnance_id") if hasattr(table, c)]
     stmt = select(
         table.id,
-        raw_wkb(session, getattr(table, spec.geometry)),
+        wkb(session, getattr(table, spec.geometry)),
         *(getattr(table, n) for n in names),
         *(getattr(table, c) for c in links),
-    ).where(table.id.in_([int(i) for i in ids]), *ogc._filters(who, col))
+    ).where(table.id.in_([int(i) for i in ids]), *features.filters(who, col))
     if spec.geometry == "geometry":  # the spatial index is on this column
         stmt = stmt.where(bbox_clause(session, col.kind, bbox))
     rows = session.execute(stmt.order_by(table.id)).all()
@@ -447,7 +446,7 @@ def map_layer(
     or grid clusters (point and ``count``) when more than a few thousand would come back.
     Donors and the public get counts on the 0.1° grid only."""
     spec = SPECS[layer]
-    exact = ogc.exact_for(who, spec.collection)
+    exact = features.exact_for(who, spec.collection)
     if layer is Layer.RECORD_ROWS and not exact:
         raise ApiError(403, "forbidden", f"the role '{who.role}' may not see mine rows", "layer")
     area = _parse_bbox(bbox)
@@ -525,7 +524,7 @@ def _first_view(session: Session, who: Principal) -> list[float] | None:
     whole half degrees, so that the box tells nothing about any one hazard's position."""
     boxes = []
     for table, where in (
-        (t.Hazard, ogc._filters(who, ogc.COLLECTIONS["hazards"])),
+        (t.Hazard, features.filters(who, features.COLLECTIONS["hazards"])),
         (t.Location, [t.Location.kind == "district"]),
     ):
         boxes.append(
@@ -557,7 +556,7 @@ def _page_context(session: Session, who: Principal) -> dict[str, Any]:
     organisations = session.execute(
         select(t.Organisation.id, t.Organisation.name).order_by(t.Organisation.name)
     ).all()
-    exact = ogc.exact_for(who, ogc.COLLECTIONS["hazards"])
+    exact = features.exact_for(who, features.COLLECTIONS["hazards"])
     layers = [layer.value for layer in Layer if exact or layer is not Layer.RECORD_ROWS]
     return {
         "districts": list(districts),

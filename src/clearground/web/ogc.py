@@ -23,40 +23,31 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import math
 from collections.abc import Sequence
-from dataclasses import dataclass
 from typing import Annotated, Any
 
 import numpy as np
 import shapely
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import JSONResponse, Response
-from shapely.geometry import Point, box
 from shapely.geometry.base import BaseGeometry
-from sqlalchemy import (
-    ColumnElement,
-    Integer,
-    LargeBinary,
-    and_,
-    any_,
-    bindparam,
-    func,
-    or_,
-    select,
-    true,
-    type_coerce,
-)
-from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import Session
 
 from clearground.domain.plain import plain
-from clearground.store import access
-from clearground.store import tables as t
 from clearground.store.data_version import data_version
-from clearground.store.spatial import BBox, bbox_clause, check_bbox
+from clearground.store.features import (
+    COLLECTIONS,
+    GRID_DEG,
+    Collection,
+    coarse,
+    extent,
+    item_row,
+    page_rows,
+    shared_for,
+)
+from clearground.store.spatial import BBox, check_bbox
 from clearground.store.users import Principal
-from clearground.web.auth import READERS, ApiError, CurrentUser, store_of
+from clearground.web.auth import ApiError, CurrentUser, store_of
 from clearground.web.cache import Cache, cache_of
 from clearground.web.ogc_openapi import OPENAPI30, openapi_30
 
@@ -67,136 +58,11 @@ MAX_ID = 2**31 - 1
 """Record ids are ``Integer`` columns (32 bits on PostgreSQL): a larger feature id is no feature."""
 MAX_OFFSET = 2**31 - 1
 """The largest ``offset`` accepted; more rows than this are never stored in one collection."""
-GRID_DEG = 0.1
 CONFORMANCE = [
     "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/core",
     "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/geojson",
     "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/oas30",  # /ogc/api
 ]
-
-
-@dataclass(frozen=True)
-class Collection:
-    id: str
-    kind: str  # record kind (RECORD_TABLES key), for bbox_clause
-    table: Any
-    title: str
-    date: str | None  # the column the ``datetime`` parameter filters on
-    properties: tuple[str, ...]  # for roles that read exact data
-    public_properties: tuple[str, ...]  # for public and donors
-    sensitive: bool = True  # coarsened for public and donors
-
-
-COLLECTIONS = {
-    c.id: c
-    for c in (
-        Collection(
-            "hazards",
-            "hazards",
-            t.Hazard,
-            "Hazardous areas (SHA/CHA)",
-            "info_date",
-            (
-                "local_id",
-                "kind",
-                "status",
-                "contamination",
-                "name",
-                "expected_devices",
-                "estimated_area_m2",
-                "area_m2",
-                "info_date",
-                "review_status",
-            ),
-            ("local_id", "kind", "status", "contamination", "area_m2", "info_date"),
-        ),
-        Collection(
-            "records",
-            "records",
-            t.MinefieldRecord,
-            "Minefield records (perimeters)",
-            "laid_date",
-            (
-                "local_id",
-                "record_number",
-                "laid_date",
-                "claimed_ap",
-                "claimed_at",
-                "claimed_total",
-                "reliability",
-                "area_m2",
-                "info_date",
-                "review_status",
-            ),
-            ("local_id", "laid_date", "claimed_total", "reliability"),
-        ),
-        Collection(
-            "activities",
-            "activities",
-            t.Activity,
-            "Survey and clearance activities",
-            "end_date",
-            (
-                "local_id",
-                "kind",
-                "result",
-                "method",
-                "organisation_id",
-                "start_date",
-                "end_date",
-                "area_m2",
-                "review_status",
-            ),
-            ("local_id", "kind", "result", "method", "start_date", "end_date", "area_m2"),
-        ),
-        Collection(
-            "finds",
-            "finds",
-            t.Find,
-            "Finds of explosive ordnance",
-            "found_date",
-            ("local_id", "ordnance_id", "quantity", "found_date", "disposal", "review_status"),
-            ("local_id", "ordnance_id", "quantity", "found_date"),
-        ),
-        Collection(
-            "accidents",
-            "accidents",
-            t.Accident,
-            "Accidents and incidents",
-            "accident_date",
-            ("local_id", "kind", "accident_date", "description", "review_status"),
-            ("local_id", "kind", "accident_date"),
-        ),
-        Collection(
-            "districts",
-            "locations",
-            t.Location,
-            "Districts",
-            None,
-            ("name", "code", "population"),
-            ("name", "code", "population"),
-            sensitive=False,
-        ),
-    )
-}
-
-
-def coarse(geom: BaseGeometry) -> Point:
-    """The centroid of ``geom`` snapped to the 0.1° grid."""
-    c = geom.centroid
-    return Point(
-        round(round(c.x / GRID_DEG) * GRID_DEG, 1), round(round(c.y / GRID_DEG) * GRID_DEG, 1)
-    )
-
-
-def exact_for(who: Principal, col: Collection) -> bool:
-    return not col.sensitive or (who.role in READERS and not who.anonymous)
-
-
-def shared_for(who: Principal, col: Collection) -> bool:
-    """Whether the role gets the answer everyone without exact access gets (coarse, approved
-    only), or one that is the same for every role (districts): such answers are cached."""
-    return not col.sensitive or not exact_for(who, col)
 
 
 CACHE_ENTRIES = 512
@@ -211,17 +77,6 @@ def answer_cache(request: Request) -> Cache:
     return cache_of(
         request.app, "ogc_cache", lambda: Cache(entries=CACHE_ENTRIES, max_bytes=CACHE_BYTES)
     )
-
-
-def _filters(who: Principal, col: Collection) -> list[ColumnElement[bool]]:
-    table = col.table
-    where: list[ColumnElement[bool]] = []
-    if col.id == "districts":
-        where.append(t.Location.kind == "district")
-    if not exact_for(who, col):
-        where.append(table.review_status == "approved")
-    where.extend(access.row_filter(who, col.id))
-    return where
 
 
 def parse_bbox(value: str | None) -> BBox | None:
@@ -279,152 +134,6 @@ def _feature(
     return {"type": "Feature", "id": fid, "geometry": shape, "properties": props}
 
 
-def _wkb(session: Session, column: Any) -> ColumnElement[Any]:
-    """A geometry column read as WKB bytes, to be decoded at once by ``_decoded`` rather than
-    row by row by ``GeometryType``."""
-    if session.get_bind().dialect.name == "postgresql":
-        return func.ST_AsBinary(column, type_=LargeBinary)
-    return type_coerce(column, LargeBinary)
-
-
-def _decoded(rows: Sequence[Any]) -> list[tuple[Any, ...]]:
-    """Rows (id, WKB, ...) with their WKB made Shapely geometries (None stays None)."""
-    geoms = shapely.from_wkb([r[1] for r in rows]) if rows else []
-    return [(r[0], g, *r[2:]) for r, g in zip(rows, geoms, strict=True)]
-
-
-def _id_in(session: Session, table: Any, ids: list[int]) -> ColumnElement[bool]:
-    """``id`` is one of ``ids`` (at most MAX_LIMIT): on PostgreSQL ``= ANY`` of one array
-    parameter, so that the statement is the same for every page and its prepared form is
-    reused; on SQLite ``IN`` (within its 32,766 bound parameters)."""
-    if session.get_bind().dialect.name == "postgresql":
-        return table.id == any_(bindparam("page_ids", ids, type_=ARRAY(Integer)))
-    return table.id.in_(ids)
-
-
-def _page_ids(
-    session: Session,
-    col: Collection,
-    where: list[ColumnElement[bool]],
-    bbox: BBox,
-    offset: int,
-    limit: int,
-) -> tuple[int, list[int]]:
-    """How many records (passing ``where``) have an exact geometry meeting ``bbox``, and the
-    ids, ascending, of those from ``offset`` to ``offset + limit``.
-
-    A record whose bounding box (``min_x`` .. ``max_y``, degrees, kept from its geometry on
-    every write) lies inside ``bbox`` meets it: those are counted and paged by the database
-    without any geometry being read. Only the geometries of the other candidates of the
-    spatial index (R*Tree / GiST), those crossing the edge of the box, are read and tested in
-    Shapely.
-    """
-    table = col.table
-    x0, y0, x1, y1 = bbox
-    near = bbox_clause(session, col.kind, bbox)
-    inside_n = 0
-    ids: list[int] = []
-    crossing: list[ColumnElement[bool]] = []
-    if x0 < x1 and y0 < y1:  # a box with an inside (not a line or a point)
-        inside = and_(table.min_x >= x0, table.min_y >= y0, table.max_x <= x1, table.max_y <= y1)
-        first = session.execute(
-            select(table.id, func.count().over())
-            .where(near, *where, inside)
-            .order_by(table.id)
-            .limit(offset + limit)
-        ).all()
-        inside_n = int(first[0][1]) if first else 0
-        ids = [int(r[0]) for r in first]
-        bounds = (table.min_x, table.min_y, table.max_x, table.max_y)
-        crossing.append(
-            or_(
-                *(c.is_(None) for c in bounds),
-                table.min_x < x0,
-                table.min_y < y0,
-                table.max_x > x1,
-                table.max_y > y1,
-            )
-        )
-    edge = session.execute(
-        select(table.id, _wkb(session, table.geometry)).where(near, *where, *crossing)
-    ).all()
-    edge_n = 0
-    if edge:
-        hit = shapely.intersects(shapely.from_wkb([r[1] for r in edge]), box(*bbox))
-        kept = [int(r[0]) for r, ok in zip(edge, hit, strict=True) if ok]
-        edge_n = len(kept)
-        ids.extend(kept)
-    # the first offset + limit of all hits are among the first offset + limit of those inside
-    # and the hits crossing the edge
-    return inside_n + edge_n, sorted(ids)[offset : offset + limit]
-
-
-def _page_rows(
-    session: Session,
-    col: Collection,
-    who: Principal,
-    *,
-    bbox: BBox | None,
-    interval: tuple[dt.date | None, dt.date | None] | None,
-    limit: int,
-    offset: int,
-) -> tuple[Sequence[Any], int, tuple[str, ...], bool]:
-    """The rows of one page (id, geometry, properties...), the number matched, the property
-    names and whether geometries are exact, as the role may see them."""
-    table = col.table
-    exact = exact_for(who, col)
-    names = col.properties if exact else col.public_properties
-    where = _filters(who, col)
-    if interval is not None and col.date is not None:
-        column = getattr(table, col.date)
-        start, end = interval
-        if start is not None:
-            where.append(column >= start)
-        if end is not None:
-            where.append(column <= end)
-    cols = [table.id, _wkb(session, table.geometry), *(getattr(table, n) for n in names)]
-    if bbox is None:
-        matched = session.execute(
-            select(func.count()).select_from(table).where(true(), *where)
-        ).scalar_one()
-        rows = _decoded(
-            session.execute(
-                select(*cols).where(true(), *where).order_by(table.id).limit(limit).offset(offset)
-            ).all()
-        )
-    elif exact:
-        # the ids that meet the box first (reading few geometries), then only the page's rows
-        matched, page = _page_ids(session, col, where, bbox, offset, limit)
-        rows = []
-        if page:
-            rows = _decoded(
-                session.execute(
-                    select(*cols).where(_id_in(session, table, page)).order_by(table.id)
-                ).all()
-            )
-    else:
-        # candidates by bounding box (R*Tree / GiST), then the test on the coarse point, so
-        # the box is widened to reach it
-        wide = (
-            max(-180.0, bbox[0] - GRID_DEG),
-            max(-90.0, bbox[1] - GRID_DEG),
-            min(180.0, bbox[2] + GRID_DEG),
-            min(90.0, bbox[3] + GRID_DEG),
-        )
-        candidates = _decoded(
-            session.execute(
-                select(*cols).where(bbox_clause(session, col.kind, wide), *where).order_by(table.id)
-            ).all()
-        )
-        area = box(*bbox)
-        geoms = [coarse(r[1]) if r[1] is not None else None for r in candidates]
-        hit = [g is not None and area.intersects(g) for g in geoms]
-        kept = [r for r, ok in zip(candidates, hit, strict=True) if ok]
-        matched = len(kept)
-        rows = kept[offset : offset + limit]
-    return rows, int(matched), names, exact
-
-
 def query_items(
     session: Session,
     col: Collection,
@@ -436,7 +145,7 @@ def query_items(
     offset: int = 0,
 ) -> tuple[list[dict[str, Any]], int]:
     """The features of one page and the number matched, as the role may see them."""
-    rows, matched, names, exact = _page_rows(
+    rows, matched, names, exact = page_rows(
         session, col, who, bbox=bbox, interval=interval, limit=limit, offset=offset
     )
     features = [
@@ -497,16 +206,11 @@ def _features_json(rows: Sequence[Any], names: tuple[str, ...], exact: bool) -> 
 
 
 def get_item(session: Session, col: Collection, who: Principal, fid: int) -> dict[str, Any] | None:
-    table = col.table
-    exact = exact_for(who, col)
-    names = col.properties if exact else col.public_properties
-    row = session.execute(
-        select(table.id, table.geometry, *(getattr(table, n) for n in names)).where(
-            table.id == fid, *_filters(who, col)
-        )
-    ).first()
-    if row is None:
+    """One feature as ``who`` may see it (None: none, or not for ``who``)."""
+    found = item_row(session, col, who, fid)
+    if found is None:
         return None
+    row, names, exact = found
     props = {n: plain(v) for n, v in zip(names, row[2:], strict=True)}
     return _feature(int(row[0]), row[1], props, exact)
 
@@ -528,39 +232,6 @@ def _collection(collection_id: str) -> Collection:
             "collectionId",
         )
     return col
-
-
-def outward(bbox: Sequence[float]) -> list[float]:
-    """``bbox`` widened to the nodes of the 0.1° grid around it (min down, max up)."""
-    x0, y0, x1, y1 = (v / GRID_DEG for v in bbox)
-    # rounded to 6 places first, so that a value on a node (46.9 / 0.1 = 468.99999999999994)
-    # stays on it
-    lo = [math.floor(round(v, 6)) * GRID_DEG for v in (x0, y0)]
-    hi = [math.ceil(round(v, 6)) * GRID_DEG for v in (x1, y1)]
-    return [
-        round(max(-180.0, lo[0]), 1),
-        round(max(-90.0, lo[1]), 1),
-        round(min(180.0, hi[0]), 1),
-        round(min(90.0, hi[1]), 1),
-    ]
-
-
-def extent(session: Session, col: Collection, who: Principal) -> list[float] | None:
-    """The bounding box of the records of ``col`` that ``who`` may read: exact for roles that
-    read exact positions, else of approved records only, widened to the 0.1° grid."""
-    table = col.table
-    row = session.execute(
-        select(
-            func.min(table.min_x),
-            func.min(table.min_y),
-            func.max(table.max_x),
-            func.max(table.max_y),
-        ).where(true(), *_filters(who, col))
-    ).one()
-    if row[0] is None:
-        return None
-    bbox = [float(v) for v in row]
-    return bbox if exact_for(who, col) else outward(bbox)
 
 
 def _describe(
@@ -647,7 +318,7 @@ def items(
     interval = parse_datetime(datetime)
 
     def page(session: Session) -> tuple[str, int, int]:
-        rows, matched, names, exact = _page_rows(
+        rows, matched, names, exact = page_rows(
             session, col, who, bbox=box_, interval=interval, limit=limit, offset=offset
         )
         return _features_json(rows, names, exact), matched, len(rows)
