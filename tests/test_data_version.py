@@ -23,7 +23,7 @@ from clearground.store import tables as t
 from clearground.store.data_version import data_version
 from clearground.store.database import Store
 from clearground.store.repository import Registry
-from clearground.web import map_index
+from clearground.web import maps
 from clearground.web.app import create_app
 from tests.conftest import run_cli
 from tests.test_ogc import H3, fill
@@ -57,7 +57,7 @@ def _approved_on_the_map(client: TestClient, token: str) -> int:
 def test_a_command_line_import_shows_at_once(
     store: Store, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(map_index, "REFRESH_S", 0.0)  # the map asks the version at every request
+    monkeypatch.setattr(maps, "REFRESH_S", 0.0)  # the map asks the version at every request
     ids = fill(store)
     client = TestClient(create_app(store.url))
     officer = ids["tokens"]["im_officer"]

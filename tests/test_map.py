@@ -16,7 +16,7 @@ from shapely.geometry import Point, Polygon, shape
 
 from clearground.store.database import Store
 from clearground.store.repository import Registry
-from clearground.web import map_index, maps
+from clearground.web import maps
 from clearground.web.app import create_app
 from clearground.web.i18n import LANGUAGES, catalogue
 from tests.test_ogc import H1, fill
@@ -120,7 +120,7 @@ def map_data(store: Store) -> dict[str, Any]:
 
 @pytest.fixture
 def setup(store: Store, monkeypatch: pytest.MonkeyPatch) -> tuple[TestClient, dict[str, Any]]:
-    monkeypatch.setattr(map_index, "REFRESH_S", 0.0)  # every request sees the latest writes
+    monkeypatch.setattr(maps, "REFRESH_S", 0.0)  # every request sees the latest writes
     ids = map_data(store)
     return TestClient(create_app(store.url)), ids
 

@@ -23,9 +23,11 @@ hand, then reverted):
   assets cases;
 - ``read_filter``: the donor branch drops ``donor_id == org`` or ``review_status ==
   "approved"``: fails ``test_donor_reads_only_its_approved_funding``;
-- ``features.filters`` (``store/features.py``): the operator's branch removed: fails ``test_operator_ogc``;
+- ``features.filters`` (``store/features.py``): the operator's branch removed: fails
+  ``test_operator_ogc``;
 - ``maps.select_mask``: the operator's mask removed: fails ``test_operator_map_clusters``
-  (the features themselves are filtered again in SQL by ``exact_features``; clusters are not);
+  (the features themselves are filtered again in SQL by ``map_layers.feature_rows``;
+  clusters are not);
 - ``transfer.export``: both of its operator filters dropped (``organisation = own`` and
   ``organisation_id=exact``): fails ``test_operator_export`` (either one alone still holds
   the file to Alpha's records here, Alpha having no subordinate units).
@@ -45,7 +47,7 @@ from fastapi.testclient import TestClient
 from clearground.store.database import Store
 from clearground.store.repository import Registry
 from clearground.store.users import add_user, new_token
-from clearground.web import map_index, maps
+from clearground.web import maps
 from clearground.web.app import create_app
 from tests.test_ogc import fill
 
@@ -66,7 +68,7 @@ def world(store: Store, monkeypatch: pytest.MonkeyPatch) -> tuple[TestClient, di
     """``fill`` (Alpha and Bravo with A1/A2, FA1/FA2, tokens per role; the operator and the
     donor are Alpha's) plus a task and an asset of each organisation, and funding: Alpha's
     approved, Alpha's draft, Bravo's approved."""
-    monkeypatch.setattr(map_index, "REFRESH_S", 0.0)  # map indexes see every write at once
+    monkeypatch.setattr(maps, "REFRESH_S", 0.0)  # map indexes see every write at once
     ids = fill(store)
     ok = "approved"
     with store.session() as s:

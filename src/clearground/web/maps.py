@@ -25,13 +25,13 @@ Role rules are those of OGC API Features (``clearground.web.ogc``):
   grid), the box is matched against that point, and at low zooms neighbouring grid nodes are
   added up into one node of the same grid. ``record_rows`` are refused to them (403).
 
-Speed: each layer has an in-memory index per process (``web/map_index.py``: id, bounding box,
+Speed: each layer has an in-memory index per process (``store/map_layers.py``: id, bounding box,
 centroid, grid node, review status, date, hazard status, district, organisation of every feature,
 as NumPy arrays), so filters, the box test and clustering are array operations, and only the
 features actually sent are read from the database (by id, through the spatial index
 ``bbox_clause``) and simplified with vectorised Shapely. The index is kept in the app's cache
 (``web/cache.py``) and rebuilt when the data version changed (every committed write, whatever
-made it, bumps it), checked at most every ``map_index.REFRESH_S`` seconds.
+made it, bumps it), checked at most every ``REFRESH_S`` seconds.
 """
 
 from __future__ import annotations
@@ -44,10 +44,9 @@ from typing import Annotated, Any
 
 import numpy as np
 import shapely
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, FastAPI, Query, Request
 from fastapi.responses import HTMLResponse, Response
 from shapely.geometry import box
-from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from clearground.domain.enums import HazardStatus, ReviewStatus
@@ -55,12 +54,8 @@ from clearground.domain.errors import BadInput
 from clearground.domain.plain import json_default
 from clearground.store import access, features
 from clearground.store import queries as q
-from clearground.store import tables as t
-from clearground.store.spatial import BBox, bbox_clause, wkb
-from clearground.store.users import Principal
-from clearground.web import ogc
-from clearground.web.auth import ApiError, CurrentUser, store_of
-from clearground.web.map_index import (
+from clearground.store.database import Store
+from clearground.store.map_layers import (
     GRID_DEG,
     HAZARD_STATUSES,
     NO_DAY,
@@ -74,8 +69,18 @@ from clearground.web.map_index import (
     LayerIndex,
     LayerSpec,
     SmallArray,
-    layer_index,
+    build_index,
+    choices,
+    feature_rows,
+    first_view,
+    names_of_ids,
+    organisation_name,
 )
+from clearground.store.spatial import BBox
+from clearground.store.users import Principal
+from clearground.web import ogc
+from clearground.web.auth import ApiError, CurrentUser, store_of
+from clearground.web.cache import Cache, cache_of, store_version
 from clearground.web.pages import render
 
 MAX_FEATURES = 1000
@@ -86,6 +91,23 @@ CLUSTER_PX = 64
 """Side of a cluster cell in screen pixels at the zoom asked for."""
 EXACT_ZOOM = 16
 """From this zoom on, geometries are sent unsimplified."""
+REFRESH_S = 0.5
+"""Seconds between checks that a layer's tables are unchanged since its index was built."""
+
+
+def layer_index(app: FastAPI, store: Store, spec: LayerSpec) -> LayerIndex:
+    """The index of ``spec``'s layer in ``app``'s cache: rebuilt when the data version changed,
+    checked at most every ``REFRESH_S`` seconds; while one request rebuilds it, the others are
+    answered from the index in hand."""
+    cache = cache_of(app, "map_indexes", lambda: Cache(check_s=REFRESH_S, entries=len(Layer)))
+
+    def build() -> LayerIndex:
+        with store.session() as session:
+            return build_index(session, spec)
+
+    return cache.get(spec.layer, build, store_version(store), wait=False)
+
+
 # --- selection -------------------------------------------------------------------------------
 
 
@@ -276,19 +298,8 @@ def exact_features(
     role filter of /ogc, tested exactly against the box, simplified to a pixel at ``zoom``."""
     if len(ids) == 0:
         return [], None
-    col = spec.collection
-    table = col.table
     names = spec.properties
-    links = [c for c in ("location_id", "organisation_id", "ordnance_id") if hasattr(table, c)]
-    stmt = select(
-        table.id,
-        wkb(session, getattr(table, spec.geometry)),
-        *(getattr(table, n) for n in names),
-        *(getattr(table, c) for c in links),
-    ).where(table.id.in_([int(i) for i in ids]), *features.filters(who, col))
-    if spec.geometry == "geometry":  # the spatial index is on this column
-        stmt = stmt.where(bbox_clause(session, col.kind, bbox))
-    rows = session.execute(stmt.order_by(table.id)).all()
+    rows, links = feature_rows(session, spec, who, [int(i) for i in ids], bbox)
     if not rows:
         return [], None
     geoms = shapely.from_wkb([r[1] for r in rows])
@@ -302,7 +313,7 @@ def exact_features(
         digits = math.ceil(math.log10(8 / tolerance))
         geoms = shapely.set_precision(geoms, 10.0**-digits, mode="pointwise")
     texts = shapely.to_geojson(geoms)
-    lookups = _lookups(session, links, rows, len(names))
+    lookups = names_of_ids(session, links, rows, len(names))
     out = []
     for row, text in zip(rows, texts, strict=True):
         props = dict(zip(names, row[2 : 2 + len(names)], strict=True))
@@ -314,26 +325,6 @@ def exact_features(
             f'{{"type":"Feature","id":{int(row[0])},"geometry":{text},"properties":{about}}}'
         )
     return out, tolerance
-
-
-def _lookups(
-    session: Session, links: list[str], rows: list[Any], first: int
-) -> dict[str, tuple[str, dict[Any, Any]]]:
-    """Readable names for the ids in ``rows``: district, organisation, ordnance code."""
-    sources = {
-        "location_id": ("district", t.Location, t.Location.name),
-        "organisation_id": ("organisation", t.Organisation, t.Organisation.name),
-        "ordnance_id": ("ordnance", t.Ordnance, t.Ordnance.code),
-    }
-    out: dict[str, tuple[str, dict[Any, Any]]] = {}
-    for k, c in enumerate(links):
-        label, table, name = sources[c]
-        wanted = {r[2 + first + k] for r in rows} - {None}
-        found: dict[Any, Any] = {}
-        if wanted:
-            found = dict(session.execute(select(table.id, name).where(table.id.in_(wanted))).all())  # type: ignore[attr-defined]
-        out[c] = (label, found)
-    return out
 
 
 # --- parameters ------------------------------------------------------------------------------
@@ -361,13 +352,7 @@ def _district_ids(session: Session, name: str) -> list[int]:
 def _organisation_ids(session: Session, value: str) -> list[int]:
     text = value.strip()
     if text.isascii() and text.isdigit():
-        found = (
-            session.execute(
-                select(t.Organisation.name).where(t.Organisation.id == int(text))
-            ).scalar_one_or_none()
-            if int(text) < 2**31
-            else None
-        )
+        found = organisation_name(session, int(text))
         if found is None:
             raise ApiError(400, "bad_request", f"no organisation with id {text}", "organisation")
         text = found
@@ -519,49 +504,14 @@ def _answer(
     )
 
 
-def _first_view(session: Session, who: Principal) -> list[float] | None:
-    """Where the map opens: around the hazards the role sees (else the districts), widened to
-    whole half degrees, so that the box tells nothing about any one hazard's position."""
-    boxes = []
-    for table, where in (
-        (t.Hazard, features.filters(who, features.COLLECTIONS["hazards"])),
-        (t.Location, [t.Location.kind == "district"]),
-    ):
-        boxes.append(
-            session.execute(
-                select(
-                    func.min(table.min_x),
-                    func.min(table.min_y),
-                    func.max(table.max_x),
-                    func.max(table.max_y),
-                ).where(*where)
-            ).one()
-        )
-    found = next((b for b in boxes if b[0] is not None), None)
-    if found is None:
-        return None
-    x0, y0, x1, y1 = (float(v) for v in found)
-    return [
-        math.floor(x0 * 2) / 2,
-        math.floor(y0 * 2) / 2,
-        math.ceil(x1 * 2) / 2,
-        math.ceil(y1 * 2) / 2,
-    ]
-
-
 def _page_context(session: Session, who: Principal) -> dict[str, Any]:
-    districts = session.execute(
-        select(t.Location.name).where(t.Location.kind == "district").order_by(t.Location.name)
-    ).scalars()
-    organisations = session.execute(
-        select(t.Organisation.id, t.Organisation.name).order_by(t.Organisation.name)
-    ).all()
+    districts, organisations = choices(session)
     exact = features.exact_for(who, features.COLLECTIONS["hazards"])
     layers = [layer.value for layer in Layer if exact or layer is not Layer.RECORD_ROWS]
     return {
-        "districts": list(districts),
+        "districts": districts,
         "organisations": [{"id": i, "name": n} for i, n in organisations],
-        "extent": _first_view(session, who),
+        "extent": first_view(session, who),
         "exact": exact,
         "layers": layers,
         "hazard_statuses": HAZARD_STATUSES,

@@ -1,17 +1,18 @@
-"""The map's layers and their in-memory indexes (``LayerIndex``), read from the database.
+"""The map's layers and their in-memory indexes (``LayerIndex``), read from the database; and
+the other reads of the map (its features by id, names for their ids, the first view).
 
 Each layer of the map (``Layer``) draws one geometry column of one record kind
 (``LayerSpec``, its table and role rules shared with OGC API Features). Its index holds, for
 every feature with a geometry, its id, bounding box, centroid, 0.1° grid node, review status,
 date, hazard status, district and organisation as NumPy arrays, so the map's filters, box test
 and clustering (``web/maps.py``) are array operations. ``build_index`` reads it in two queries
-through the session's own DBAPI cursor; ``layer_index`` keeps it in the app's cache
-(``web/cache.py``), rebuilt when the data version changed, checked at most every
-``REFRESH_S`` seconds.
+through the session's own DBAPI cursor; the web app keeps it in its cache (``web/maps.py``
+``layer_index``), rebuilt when the data version changed.
 """
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
@@ -19,19 +20,15 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 import shapely
-from fastapi import FastAPI
-from sqlalchemy import null, select
+from sqlalchemy import func, null, select
 from sqlalchemy.orm import Session
 
 from clearground.domain.enums import HazardStatus, ReviewStatus
 from clearground.store import features
 from clearground.store import tables as t
-from clearground.store.database import Store
-from clearground.store.spatial import BBox, wkb
-from clearground.web.cache import Cache, cache_of, store_version
+from clearground.store.spatial import BBox, bbox_clause, wkb
+from clearground.store.users import Principal
 
-REFRESH_S = 0.5
-"""Seconds between checks that a layer's tables are unchanged since its index was built."""
 GRID_DEG = features.GRID_DEG
 _GRID_STEPS = round(1 / GRID_DEG)  # grid nodes per degree: node k lies at k / _GRID_STEPS
 NO_DAY = np.iinfo(np.int32).min
@@ -319,14 +316,93 @@ def build_index(session: Session, spec: LayerSpec) -> LayerIndex:
     )
 
 
-def layer_index(app: FastAPI, store: Store, spec: LayerSpec) -> LayerIndex:
-    """The index of ``spec``'s layer in ``app``'s cache: rebuilt when the data version changed,
-    checked at most every ``REFRESH_S`` seconds; while one request rebuilds it, the others are
-    answered from the index in hand."""
-    cache = cache_of(app, "map_indexes", lambda: Cache(check_s=REFRESH_S, entries=len(Layer)))
+def feature_rows(
+    session: Session, spec: LayerSpec, who: Principal, ids: list[int], bbox: BBox
+) -> tuple[list[Any], list[str]]:
+    """The rows (id, WKB of the drawn geometry, ``spec.properties``..., ids of district,
+    organisation, ordnance) of the features ``ids`` that ``who`` may read and whose bounding
+    box meets ``bbox`` (through the spatial index where there is one); and the names of
+    those id columns."""
+    col = spec.collection
+    table = col.table
+    links = [c for c in ("location_id", "organisation_id", "ordnance_id") if hasattr(table, c)]
+    stmt = select(
+        table.id,
+        wkb(session, getattr(table, spec.geometry)),
+        *(getattr(table, n) for n in spec.properties),
+        *(getattr(table, c) for c in links),
+    ).where(table.id.in_(ids), *features.filters(who, col))
+    if spec.geometry == "geometry":  # the spatial index is on this column
+        stmt = stmt.where(bbox_clause(session, col.kind, bbox))
+    return list(session.execute(stmt.order_by(table.id)).all()), links
 
-    def build() -> LayerIndex:
-        with store.session() as session:
-            return build_index(session, spec)
 
-    return cache.get(spec.layer, build, store_version(store), wait=False)
+def names_of_ids(
+    session: Session, links: list[str], rows: list[Any], first: int
+) -> dict[str, tuple[str, dict[Any, Any]]]:
+    """Readable names for the ids in ``rows``: district, organisation, ordnance code."""
+    sources = {
+        "location_id": ("district", t.Location, t.Location.name),
+        "organisation_id": ("organisation", t.Organisation, t.Organisation.name),
+        "ordnance_id": ("ordnance", t.Ordnance, t.Ordnance.code),
+    }
+    out: dict[str, tuple[str, dict[Any, Any]]] = {}
+    for k, c in enumerate(links):
+        label, table, name = sources[c]
+        wanted = {r[2 + first + k] for r in rows} - {None}
+        found: dict[Any, Any] = {}
+        if wanted:
+            found = dict(session.execute(select(table.id, name).where(table.id.in_(wanted))).all())  # type: ignore[attr-defined]
+        out[c] = (label, found)
+    return out
+
+
+def first_view(session: Session, who: Principal) -> list[float] | None:
+    """Where the map opens: around the hazards the role sees (else the districts), widened to
+    whole half degrees, so that the box tells nothing about any one hazard's position."""
+    boxes = []
+    for table, where in (
+        (t.Hazard, features.filters(who, features.COLLECTIONS["hazards"])),
+        (t.Location, [t.Location.kind == "district"]),
+    ):
+        boxes.append(
+            session.execute(
+                select(
+                    func.min(table.min_x),
+                    func.min(table.min_y),
+                    func.max(table.max_x),
+                    func.max(table.max_y),
+                ).where(*where)
+            ).one()
+        )
+    found = next((b for b in boxes if b[0] is not None), None)
+    if found is None:
+        return None
+    x0, y0, x1, y1 = (float(v) for v in found)
+    return [
+        math.floor(x0 * 2) / 2,
+        math.floor(y0 * 2) / 2,
+        math.ceil(x1 * 2) / 2,
+        math.ceil(y1 * 2) / 2,
+    ]
+
+
+def choices(session: Session) -> tuple[list[str], list[tuple[int, str]]]:
+    """The names of the districts, and (id, name) of the organisations, for the filters."""
+    districts = session.execute(
+        select(t.Location.name).where(t.Location.kind == "district").order_by(t.Location.name)
+    ).scalars()
+    organisations = session.execute(
+        select(t.Organisation.id, t.Organisation.name).order_by(t.Organisation.name)
+    ).all()
+    return list(districts), [(int(i), str(n)) for i, n in organisations]
+
+
+def organisation_name(session: Session, organisation_id: int) -> str | None:
+    """The name of organisation ``organisation_id`` (None: no such)."""
+    if not 0 <= organisation_id < 2**31:
+        return None
+    name = session.execute(
+        select(t.Organisation.name).where(t.Organisation.id == organisation_id)
+    ).scalar_one_or_none()
+    return None if name is None else str(name)
