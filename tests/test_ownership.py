@@ -324,3 +324,88 @@ def test_an_operator_reads_the_same_records_on_every_path(api: Any, kind: str) -
     if kind == "activities":
         seen = _local_ids_everywhere(client, as_(ids, "im_officer"), kind)
         assert all("A-UNIT" in s and "A2" in s for s in seen)
+
+
+def test_whose_a_record_is_one_rule_for_one_row_and_many(store: Store) -> None:
+    """``access.owners_of`` (the import guard's, many rows) and ``owner_of`` (the API's, one
+    row) are one rule. The expected owners are read off how each record was made, here.
+
+    On the code before, the import guard had its own bulk copy, which differed from
+    ``owner_of`` on a find without an activity (see the next test)."""
+    from clearground.store import access
+
+    ids = fill(store)
+    with store.session() as s:
+        add_user(s, "op_alpha", "operator", organisation="Alpha")
+        add_user(s, "op_bravo", "operator", organisation="Bravo")
+        s.commit()
+    with store.session() as s:
+        alpha = Registry(s, user="op_alpha")
+        own = alpha.add("hazards", {"local_id": "HA", "kind": "SHA", "geometry": H3})
+        loose = alpha.add(
+            "finds",
+            {
+                "local_id": "FL",
+                "ordnance": "TM-62M",
+                "found_date": "2021-05-01",
+                "geometry": FIND_A,
+            },
+        )
+        centre = Registry(s, user="system").add(
+            "hazards", {"local_id": "HC", "kind": "SHA", "geometry": H3}
+        )
+        alpha.edit("hazards", centre, 1, {"name": "edited by an operator"})
+        bravo_edit = Registry(s, user="op_bravo")
+        bravo_edit.edit("hazards", own, 1, {"name": "edited by Bravo"})
+        s.commit()
+    org_a, org_b = ids["org_a"], ids["org_b"]
+    expected = {
+        ("hazards", own): org_a,  # created by Alpha's operator; a later editor changes nothing
+        ("hazards", centre): None,  # created by the command line: the centre's
+        ("finds", loose): None,  # no activity: the centre's (operators read finds by activity)
+        ("finds", ids["FA1"]): org_a,  # through activity A1 (Alpha's)
+        ("finds", ids["FA2"]): org_b,  # through activity A2 (Bravo's)
+        ("activities", ids["A2"]): org_b,  # its organisation column
+    }
+    with store.session() as s:
+        for kind in ("hazards", "finds", "activities"):
+            table: Any = t.RECORD_TABLES[kind]
+            wanted = [rid for k, rid in expected if k == kind]
+            rows = [
+                dict(r)
+                for r in s.execute(table.__table__.select().where(table.id.in_(wanted))).mappings()
+            ]
+            many = access.owners_of(s, kind, rows)
+            for row in rows:
+                assert many[row["id"]] == expected[(kind, row["id"])], (kind, row["local_id"])
+                one = access.owner_of(s, kind, row["id"], row)
+                assert one == expected[(kind, row["id"])], (kind, row["local_id"])
+
+
+def test_an_operators_find_must_name_its_activity_on_every_path(api: Any, store: Store) -> None:
+    """Operators read finds through their activity (``access.row_filter``), so a find without
+    one is the centre's, and an operator may not enter it: neither through the API nor by an
+    import. On the code before, the API's rule (``owner_of``) counted such a find as its
+    author's and took it, while the import guard's copy refused it; the operator could then
+    not even read the find it had entered."""
+    client, ids = api
+    alpha = as_(ids, "operator")
+    r = client.post("/api/records/finds", json={"values": _find("F-LOOSE-API")}, headers=alpha)
+    assert r.status_code == 403, r.text
+    assert r.json()["error"]["field"] == "activity"
+    imported = _upload(
+        client,
+        "finds",
+        alpha,
+        _feature(FIND_A, local_id="F-LOOSE-IMP", ordnance="TM-62M", found_date="2021-03-22"),
+    )
+    assert imported.status_code == 400, imported.text
+    with store.session() as s:
+        assert s.query(t.Find).filter(t.Find.local_id.like("F-LOOSE%")).count() == 0
+    # with its activity it is the operator's, and it reads it back
+    _created(client, alpha, "finds", _find("F-LOOSE-API", activity="A1"))
+    listed = client.get("/api/records/finds?q=F-LOOSE", headers=alpha).json()
+    assert [i["local_id"] for i in listed["items"]] == ["F-LOOSE-API"]
+    # an IM officer may record a find without an activity (the centre's)
+    officer = as_(ids, "im_officer")
+    _created(client, officer, "finds", _find("F-CENTRE"))

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, false, select
+from sqlalchemy import ColumnElement, Select, and_, false, or_, select
 from sqlalchemy.orm import Session
 
 from clearground.store import tables as t
@@ -76,41 +76,58 @@ def row_filter(who: Principal, kind: str) -> list[ColumnElement[bool]]:
     return []
 
 
-def author_organisation(session: Session, kind: str, record_id: int, row: dict[str, Any]) -> Any:
-    """The organisation of the user who created the record (its version 1 in the history;
-    the current author if it was never edited). None for a record created by the command line
-    or by a user since removed: the centre's."""
-    first = session.execute(
-        select(t.RecordVersion.changed_by).where(
-            t.RecordVersion.kind == kind,
-            t.RecordVersion.record_id == record_id,
-            t.RecordVersion.version == 1,
-        )
-    ).scalar_one_or_none()
-    author = first if first is not None else row.get("updated_by")
-    if author is None:
-        return None
-    return session.execute(
-        select(t.User.organisation_id).where(t.User.name == author)
-    ).scalar_one_or_none()
-
-
 def owner_of(session: Session, kind: str, record_id: int, row: dict[str, Any]) -> Any:
-    """Whose the record is, for the write rules: the organisation of an activity, task or
-    asset; of a find's activity; else of the user who created it."""
+    """Whose the record is, for the write rules (:func:`owners_of` of one row)."""
+    return owners_of(session, kind, [{**row, "id": record_id}])[record_id]
+
+
+def owners_of(session: Session, kind: str, rows: list[dict[str, Any]]) -> dict[int, Any]:
+    """Whose each of ``rows`` (current rows of ``kind``, with ``id``, ``version`` and
+    ``updated_by``) is, by id, for the write rules: the organisation of an activity, task or
+    asset; of a find's activity (a find without one is the centre's: operators read finds
+    through their activity); else of the user who created the record (the author of its
+    version 1 in the history once it was edited, its current author while it never was; None
+    for a record created by the command line or by a user since removed: the centre's). A few
+    queries for any number of rows."""
+    out: dict[int, Any] = {}
+    rest = rows
     if kind in OWNED_BY:
-        return row.get(OWNED_BY[kind])
-    if kind in THROUGH_ACTIVITY and row.get("activity_id") is not None:
-        return session.execute(
-            select(t.Activity.organisation_id).where(t.Activity.id == row["activity_id"])
-        ).scalar_one_or_none()
-    return author_organisation(session, kind, record_id, row)
+        return {r["id"]: r.get(OWNED_BY[kind]) for r in rows}
+    if kind in THROUGH_ACTIVITY:
+        # as they are read (row_filter): through their activity; one without is the centre's
+        of_activity = _in_chunks(
+            session,
+            t.Activity.id,
+            t.Activity.organisation_id,
+            {r["activity_id"] for r in rows if r.get("activity_id") is not None},
+        )
+        return {r["id"]: of_activity.get(r.get("activity_id")) for r in rows}
+    edited = [r["id"] for r in rest if (r.get("version") or 1) > 1]
+    first = author_organisations(session, kind, edited)
+    authors = {r.get("updated_by") for r in rest if (r.get("version") or 1) <= 1} - {None}
+    of_user = _in_chunks(session, t.User.name, t.User.organisation_id, authors)
+    for r in rest:
+        if (r.get("version") or 1) > 1:
+            out[r["id"]] = first.get(r["id"])
+        else:
+            out[r["id"]] = of_user.get(r.get("updated_by"))
+    return out
+
+
+def _in_chunks(session: Session, key: Any, value: Any, wanted: set[Any]) -> dict[Any, Any]:
+    """``{key: value}`` of the rows whose ``key`` is in ``wanted`` (500 at a time)."""
+    out: dict[Any, Any] = {}
+    keys = sorted(wanted)
+    for start in range(0, len(keys), 500):
+        found = session.execute(select(key, value).where(key.in_(keys[start : start + 500])))
+        out.update({k: v for k, v in found.all()})
+    return out
 
 
 def author_organisations(session: Session, kind: str, ids: list[int]) -> dict[int, Any]:
-    """For records ``ids`` of ``kind``: the organisation of the user who created each (its
-    version 1 in the history; a record created by the command line or a user since removed
-    has none)."""
+    """For edited records ``ids`` of ``kind``: the organisation of the user who created each
+    (the author of its version 1 in the history; a record created by the command line or by a
+    user since removed has none)."""
     out: dict[int, Any] = {}
     for start in range(0, len(ids), 500):
         chunk = ids[start : start + 500]
@@ -125,3 +142,17 @@ def author_organisations(session: Session, kind: str, ids: list[int]) -> dict[in
         ).all()
         out.update({rid: org for rid, org in rows})
     return out
+
+
+def created_by_organisation(
+    kind: str, table: Any, organisation_id: int | None
+) -> ColumnElement[bool]:
+    """The records of ``kind`` (a kind whose rows belong to no organisation) that users of
+    ``organisation_id`` created: the operator's share of the review queue."""
+    authors = select(t.User.name).where(t.User.organisation_id == organisation_id)
+    created = select(t.RecordVersion.record_id).where(
+        t.RecordVersion.kind == kind,
+        t.RecordVersion.version == 1,
+        t.RecordVersion.changed_by.in_(authors),
+    )
+    return or_(and_(table.version == 1, table.updated_by.in_(authors)), table.id.in_(created))

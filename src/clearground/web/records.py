@@ -33,13 +33,14 @@ from fastapi import APIRouter, Depends, Path, Query, Request, Response
 from pydantic import BaseModel, Field
 from shapely.geometry import shape
 from shapely.geometry.base import BaseGeometry
-from sqlalchemy import Date, and_, func, or_, select, true
+from sqlalchemy import Date
 from sqlalchemy.orm import Session
 
 from clearground.domain.errors import BadInput, StaleVersion
 from clearground.domain.sameness import same_value
 from clearground.intake.entry import check_record
 from clearground.store import access
+from clearground.store import record_reads as reads
 from clearground.store import tables as t
 from clearground.store.repository import (
     BBOX,
@@ -143,12 +144,6 @@ def check_may_edit(who: Principal, session: Session, kind: str, current: dict) -
         )
 
 
-def _current_row(session: Session, kind: str, record_id: int) -> dict[str, Any]:
-    table: Any = table_of(kind)
-    row = session.execute(select(table.__table__).where(table.id == record_id)).mappings().one()
-    return dict(row)
-
-
 def check_owned_write(who: Principal, session: Session, kind: str, record_id: int) -> None:
     """After a write, before its commit: an operator's record must still be its own
     organisation's (403 otherwise; the caller's transaction is then rolled back). Checked on
@@ -156,7 +151,15 @@ def check_owned_write(who: Principal, session: Session, kind: str, record_id: in
     by an edit is judged as the database resolved it, not as the request spelled it."""
     if who.role in REVIEWERS:
         return
-    current = _current_row(session, kind, record_id)
+    current = reads.current_row(session, kind, record_id)
+    if kind in access.THROUGH_ACTIVITY and current.get("activity_id") is None:
+        raise ApiError(
+            403,
+            "forbidden",
+            f"{kind} {current.get('local_id') or record_id} names no activity; an operator's "
+            "finds name the activity (of its own organisation) they were made in",
+            "activity",
+        )
     if access.owner_of(session, kind, record_id, current) != who.organisation_id:
         raise ApiError(
             403,
@@ -165,22 +168,6 @@ def check_owned_write(who: Principal, session: Session, kind: str, record_id: in
             "organisation; operators write their own organisation's records",
             "activity" if kind == "finds" else ORG_OWNED.get(kind, "local_id"),
         )
-
-
-def _statuses_before(session: Session, kind: str, rows: list[dict[str, Any]]) -> dict[int, Any]:
-    """For records edited at least once: the review status of the version before the current."""
-    out: dict[int, Any] = {}
-    wanted = {r["id"]: r["version"] - 1 for r in rows}
-    ids = list(wanted)
-    for start in range(0, len(ids), 500):
-        chunk = ids[start : start + 500]
-        found = session.execute(
-            select(t.RecordVersion.record_id, t.RecordVersion.version, t.RecordVersion.data).where(
-                t.RecordVersion.kind == kind, t.RecordVersion.record_id.in_(chunk)
-            )
-        ).all()
-        out.update({rid: data.get("review_status") for rid, v, data in found if wanted[rid] == v})
-    return out
 
 
 def _listed(names: list[str], at_most: int = 5) -> str:
@@ -196,38 +183,12 @@ def check_owned_import(who: Principal, session: Session, kind: str, since: dt.da
     Raises :class:`BadInput` naming the records (the import is then rolled back whole)."""
     if who.role in REVIEWERS:
         return
-    table: Any = table_of(kind)
-    written = [
-        dict(r)
-        for r in session.execute(
-            select(table.__table__).where(table.updated_by == who.name, table.updated_at >= since)
-        ).mappings()
-    ]
+    written = reads.written_since(session, kind, who.name, since)
     if not written:
         return
     org = who.organisation_id
     changed = [r for r in written if r["version"] > 1]
-    if kind in ORG_OWNED:
-        owners = {r["id"]: r[ORG_OWNED[kind]] for r in written}
-    elif kind == "finds":
-        activities = {r["activity_id"] for r in written if r["activity_id"] is not None}
-        of_activity = dict(
-            session.execute(
-                select(t.Activity.id, t.Activity.organisation_id).where(
-                    t.Activity.id.in_(activities)
-                )
-            ).all()
-        )
-        authors = access.author_organisations(
-            session, kind, [r["id"] for r in written if r["activity_id"] is None]
-        )
-        owners = {
-            r["id"]: of_activity.get(r["activity_id"]) if r["activity_id"] else authors.get(r["id"])
-            for r in written
-        }
-    else:
-        authors = access.author_organisations(session, kind, [r["id"] for r in changed])
-        owners = {r["id"]: org if r["version"] == 1 else authors.get(r["id"]) for r in written}
+    owners = access.owners_of(session, kind, written)
 
     def name(row: dict[str, Any]) -> str:
         return str(row.get("local_id") or row["id"])
@@ -240,7 +201,7 @@ def check_owned_import(who: Principal, session: Session, kind: str, since: dt.da
             fix="Operators import their own organisation's records only; give new records "
             "their own local ids, and ask an IM officer to change another organisation's",
         )
-    before = _statuses_before(session, kind, changed)
+    before = reads.statuses_before(session, kind, changed)
     locked = [
         f"{name(r)} ({before.get(r['id'])})"
         for r in changed
@@ -356,22 +317,13 @@ Writer = Depends(check_write)
 
 def load_readable(session: Session, who: Principal, kind: str, record_id: int) -> dict[str, Any]:
     """The current record if ``who`` may read it (404 otherwise, so ids cannot be probed)."""
-    table = check_kind(kind)
+    check_kind(kind)
     if not may_read_kind(who, kind):
         raise _deny(who, f"read {kind}")
-    row = (
-        session.execute(
-            select(table.__table__).where(  # type: ignore[attr-defined]
-                table.id == record_id,  # type: ignore[attr-defined]
-                *access.row_filter(who, kind),
-            )
-        )
-        .mappings()
-        .one_or_none()
-    )
+    row = reads.readable_row(session, who, kind, record_id)
     if row is None:
         raise ApiError(404, "not_found", f"no {kind} with id {record_id}", "id")
-    return dict(row)
+    return row
 
 
 def _stale(registry: Registry, kind: str, record_id: int, based_on: int, exc: BadInput) -> ApiError:
@@ -427,11 +379,6 @@ def list_records(
     table: Any = check_kind(kind)
     if not may_read_kind(who, kind):
         raise _deny(who, f"read {kind}")
-    where = [true(), *access.row_filter(who, kind)]
-    if review_status:
-        where.append(table.review_status == review_status)
-    if q:
-        where.append(table.local_id.contains(q, autoescape=True))
     cols = columns_of(table)
     shown = [
         c
@@ -440,16 +387,18 @@ def list_records(
     ]
     fields = ["id", "local_id", "version", "review_status", "updated_by", "updated_at", *shown]
     with store_of(request).session() as session:
-        total = session.execute(select(func.count()).select_from(table).where(*where)).scalar_one()
-        rows = session.execute(
-            select(*(getattr(table, c) for c in fields))
-            .where(*where)
-            .order_by(table.updated_at.desc(), table.id.desc())
-            .limit(limit)
-            .offset(offset)
-        ).all()
+        total, rows = reads.list_page(
+            session,
+            who,
+            kind,
+            fields,
+            review_status=review_status,
+            local_id_part=q,
+            limit=limit,
+            offset=offset,
+        )
     items = [{f: json_value(v) for f, v in zip(fields, r, strict=True)} for r in rows]
-    return RecordList(kind=kind, total=int(total), items=items)
+    return RecordList(kind=kind, total=total, items=items)
 
 
 @router.get("/records/{kind}/{record_id}")
@@ -498,9 +447,8 @@ def create_record(
         errors = [i for i in issues if i.severity == "error"]
         if errors:
             raise _issues_error(errors)
-        table: Any = table_of(kind)
         lid = values.get("local_id")
-        if lid and session.execute(select(table.id).where(table.local_id == lid)).first():
+        if lid and reads.local_id_taken(session, kind, str(lid)):
             raise ApiError(409, "duplicate", f"local id '{lid}' is already used", "local_id")
         record_id = registry.add(kind, values, status=status)
         check_owned_write(who, session, kind, record_id)
@@ -738,35 +686,7 @@ def review_queue(
                 continue
             if who.role == "operator" and kind not in OPERATOR_WRITES:
                 continue
-            table: Any = t.RECORD_TABLES[kind]
-            where = [table.review_status == status, *access.row_filter(who, kind)]
-            if who.role == "operator" and kind not in access.ORGANISATION_ROWS:
-                # records without an organisation column: those its organisation's users created
-                authors = select(t.User.name).where(t.User.organisation_id == who.organisation_id)
-                created = select(t.RecordVersion.record_id).where(
-                    t.RecordVersion.kind == kind,
-                    t.RecordVersion.version == 1,
-                    t.RecordVersion.changed_by.in_(authors),
-                )
-                where.append(
-                    or_(
-                        and_(table.version == 1, table.updated_by.in_(authors)),
-                        table.id.in_(created),
-                    )
-                )
-            rows = session.execute(
-                select(
-                    table.id,
-                    table.local_id,
-                    table.version,
-                    table.updated_by,
-                    table.updated_at,
-                    table.rejection_reason,
-                )
-                .where(*where)
-                .order_by(table.updated_at)
-                .limit(limit)
-            ).all()
+            rows = reads.review_rows(session, who, kind, status, limit)
             out.extend(
                 {
                     "kind": kind,

@@ -1,0 +1,128 @@
+"""Reads of records for the REST API and the review queue, under the role rules of
+``store/access.py``: one row, a page of a list, the queue of a review status, and what the
+write checks need (the rows a user wrote since a time, the review status before the current
+version).
+
+Rows come as plain dicts of column values (geometries as Shapely objects); turning them into
+JSON is the web layer's.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from sqlalchemy import func, select, true
+from sqlalchemy.orm import Session
+
+from clearground.store import access
+from clearground.store import tables as t
+from clearground.store.repository import table_of
+from clearground.store.users import Principal
+
+
+def current_row(session: Session, kind: str, record_id: int) -> dict[str, Any]:
+    """The current row of record ``record_id`` of ``kind`` (it must exist)."""
+    table: Any = table_of(kind)
+    row = session.execute(select(table.__table__).where(table.id == record_id)).mappings().one()
+    return dict(row)
+
+
+def readable_row(
+    session: Session, who: Principal, kind: str, record_id: int
+) -> dict[str, Any] | None:
+    """The current row of the record if ``who``'s row rules let it read it, else None."""
+    table: Any = table_of(kind)
+    row = (
+        session.execute(
+            select(table.__table__).where(table.id == record_id, *access.row_filter(who, kind))
+        )
+        .mappings()
+        .one_or_none()
+    )
+    return None if row is None else dict(row)
+
+
+def list_page(
+    session: Session,
+    who: Principal,
+    kind: str,
+    fields: list[str],
+    *,
+    review_status: str | None = None,
+    local_id_part: str | None = None,
+    limit: int = 100,
+    offset: int = 0,
+) -> tuple[int, list[tuple[Any, ...]]]:
+    """How many records of ``kind`` ``who`` may read pass the filters, and the ``fields`` of
+    one page of them, last changed first."""
+    table: Any = table_of(kind)
+    where = [true(), *access.row_filter(who, kind)]
+    if review_status:
+        where.append(table.review_status == review_status)
+    if local_id_part:
+        where.append(table.local_id.contains(local_id_part, autoescape=True))
+    total = session.execute(select(func.count()).select_from(table).where(*where)).scalar_one()
+    rows = session.execute(
+        select(*(getattr(table, c) for c in fields))
+        .where(*where)
+        .order_by(table.updated_at.desc(), table.id.desc())
+        .limit(limit)
+        .offset(offset)
+    ).all()
+    return int(total), [tuple(r) for r in rows]
+
+
+def local_id_taken(session: Session, kind: str, local_id: str) -> bool:
+    """Whether a record of ``kind`` already has ``local_id``."""
+    table: Any = table_of(kind)
+    return session.execute(select(table.id).where(table.local_id == local_id)).first() is not None
+
+
+QUEUE_FIELDS = ("id", "local_id", "version", "updated_by", "updated_at", "rejection_reason")
+
+
+def review_rows(
+    session: Session, who: Principal, kind: str, status: str, limit: int
+) -> list[tuple[Any, ...]]:
+    """The ``QUEUE_FIELDS`` of the records of ``kind`` in review ``status`` that ``who`` sees
+    in its queue, longest waiting first: an operator its organisation's rows (of kinds without
+    an organisation column, those its organisation's users created)."""
+    table: Any = t.RECORD_TABLES[kind]
+    where = [table.review_status == status, *access.row_filter(who, kind)]
+    if who.role == "operator" and kind not in access.ORGANISATION_ROWS:
+        where.append(access.created_by_organisation(kind, table, who.organisation_id))
+    rows = session.execute(
+        select(*(getattr(table, c) for c in QUEUE_FIELDS))
+        .where(*where)
+        .order_by(table.updated_at)
+        .limit(limit)
+    ).all()
+    return [tuple(r) for r in rows]
+
+
+def written_since(
+    session: Session, kind: str, user: str, since: dt.datetime
+) -> list[dict[str, Any]]:
+    """The current rows of ``kind`` that ``user`` created or changed at ``since`` or later."""
+    table: Any = table_of(kind)
+    found = session.execute(
+        select(table.__table__).where(table.updated_by == user, table.updated_at >= since)
+    ).mappings()
+    return [dict(r) for r in found]
+
+
+def statuses_before(session: Session, kind: str, rows: list[dict[str, Any]]) -> dict[int, Any]:
+    """For records edited at least once: the review status of the version before the current."""
+    out: dict[int, Any] = {}
+    wanted = {r["id"]: r["version"] - 1 for r in rows}
+    ids = list(wanted)
+    for start in range(0, len(ids), 500):
+        chunk = ids[start : start + 500]
+        found = session.execute(
+            select(t.RecordVersion.record_id, t.RecordVersion.version, t.RecordVersion.data).where(
+                t.RecordVersion.kind == kind, t.RecordVersion.record_id.in_(chunk)
+            )
+        ).all()
+        out.update({rid: data.get("review_status") for rid, v, data in found if wanted[rid] == v})
+    return out
