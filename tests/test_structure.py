@@ -85,3 +85,41 @@ def test_no_command_module_imports_another() -> None:
     }
     for name in sorted(commands):
         assert not (_imports(name) & commands), f"{name} imports {_imports(name) & commands}"
+
+
+SQL_BUILDERS = {"select", "insert", "update", "delete", "text", "func", "and_", "or_", "true"}
+"""SQLAlchemy's statement builders: the web layer asks the store, it does not write queries."""
+
+
+def _sql_in(path: Path) -> list[str]:
+    """Where ``path`` builds or runs SQL: imports of a statement builder from ``sqlalchemy``,
+    and calls of ``.execute(...)``."""
+    found = []
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.ImportFrom) and (node.module or "").startswith("sqlalchemy"):
+            found += [f"{path.name}:{node.lineno} imports {a.name}" for a in node.names
+                      if a.name in SQL_BUILDERS]  # fmt: skip
+        elif (
+            isinstance(node, ast.Call)
+            and isinstance(node.func, ast.Attribute)
+            and node.func.attr in ("execute", "scalars", "scalar")
+        ):
+            found.append(f"{path.name}:{node.lineno} calls .{node.func.attr}()")
+    return found
+
+
+def test_the_web_layer_reads_through_the_store() -> None:
+    """Issue 18, item 3: no module of ``clearground.web`` builds SQL itself, so the
+    differences between SQLite and PostGIS and the role filters live in the store only."""
+    found = [hit for path in sorted((PACKAGE / "web").glob("*.py")) for hit in _sql_in(path)]
+    assert found == [], "\n".join(found)
+
+
+def test_the_sql_finder_finds_sql(tmp_path: Path) -> None:
+    module = tmp_path / "page.py"
+    module.write_text(
+        "from sqlalchemy import select\n"
+        "def rows(session, table):\n"
+        "    return session.execute(select(table)).all()\n"
+    )
+    assert _sql_in(module) == ["page.py:1 imports select", "page.py:3 calls .execute()"]

@@ -396,13 +396,3 @@ def choices(session: Session) -> tuple[list[str], list[tuple[int, str]]]:
         select(t.Organisation.id, t.Organisation.name).order_by(t.Organisation.name)
     ).all()
     return list(districts), [(int(i), str(n)) for i, n in organisations]
-
-
-def organisation_name(session: Session, organisation_id: int) -> str | None:
-    """The name of organisation ``organisation_id`` (None: no such)."""
-    if not 0 <= organisation_id < 2**31:
-        return None
-    name = session.execute(
-        select(t.Organisation.name).where(t.Organisation.id == organisation_id)
-    ).scalar_one_or_none()
-    return None if name is None else str(name)

@@ -15,7 +15,7 @@ from typing import Any
 
 import geopandas as gpd
 import pandas as pd
-from sqlalchemy import and_, select
+from sqlalchemy import and_, func, select
 from sqlalchemy.orm import Session, aliased
 
 from clearground.domain.errors import BadInput
@@ -418,3 +418,41 @@ def recorded_mines_frame(session: Session, f: Filters) -> gpd.GeoDataFrame:
             crs=4326,
         )
     return pd.concat(parts, ignore_index=True)
+
+
+def filter_choices(session: Session) -> tuple[list[str], list[str]]:
+    """Names for a filter form: every district, and the organisations with approved work."""
+    districts = session.execute(
+        select(t.Location.name)
+        .where(t.Location.kind == "district")
+        .distinct()
+        .order_by(t.Location.name)
+    ).scalars()
+    organisations = session.execute(
+        select(t.Organisation.name)
+        .where(
+            t.Organisation.id.in_(
+                select(t.Activity.organisation_id).where(t.Activity.review_status == "approved")
+            )
+        )
+        .order_by(t.Organisation.name)
+    ).scalars()
+    return [str(d) for d in districts], [str(o) for o in organisations]
+
+
+def district_outlines(session: Session) -> list[tuple[str, Any]]:
+    """(name, geometry) of every district."""
+    rows = session.execute(
+        select(t.Location.name, t.Location.geometry).where(t.Location.kind == "district")
+    ).all()
+    return [(str(n), g) for n, g in rows]
+
+
+def approved_hazards_by_status(session: Session) -> dict[str, tuple[int, float]]:
+    """For each hazard status: how many approved hazards, and their area together (m²)."""
+    rows = session.execute(
+        select(t.Hazard.status, func.count(), func.coalesce(func.sum(t.Hazard.area_m2), 0))
+        .where(t.Hazard.review_status == "approved")
+        .group_by(t.Hazard.status)
+    ).all()
+    return {str(s): (int(n), float(a or 0)) for s, n, a in rows}

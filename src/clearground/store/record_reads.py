@@ -126,3 +126,24 @@ def statuses_before(session: Session, kind: str, rows: list[dict[str, Any]]) -> 
         ).all()
         out.update({rid: data.get("review_status") for rid, v, data in found if wanted[rid] == v})
     return out
+
+
+def column_values(session: Session, table: Any, column: str) -> list[Any]:
+    """Every value of ``column`` of ``table``, in order (the choices of a reference)."""
+    col = getattr(table, column)
+    return list(session.execute(select(col).order_by(col)).scalars().all())
+
+
+def value_of(session: Session, table: Any, column: str, record_id: int) -> Any:
+    """``column`` of the row ``record_id`` of ``table`` (None: no such row)."""
+    return session.execute(
+        select(getattr(table, column)).where(table.id == record_id)
+    ).scalar_one_or_none()
+
+
+def organisation_name(session: Session, organisation_id: int) -> str | None:
+    """The name of organisation ``organisation_id`` (None: no such)."""
+    if not 0 <= organisation_id < 2**31:
+        return None
+    name = value_of(session, t.Organisation, "name", organisation_id)
+    return None if name is None else str(name)

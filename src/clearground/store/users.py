@@ -10,6 +10,7 @@ import datetime as dt
 import hashlib
 import secrets
 from dataclasses import dataclass
+from typing import Any
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
@@ -290,3 +291,11 @@ def list_users(session: Session) -> list[dict[str, object]]:
             }
         )
     return rows
+
+
+def user_list(session: Session) -> list[dict[str, Any]]:
+    """Every user's name, role and organisation id, by name."""
+    rows = session.execute(
+        select(t.User.name, t.User.role, t.User.organisation_id).order_by(t.User.name)
+    ).all()
+    return [{"name": n, "role": r, "organisation_id": o} for n, r, o in rows]

@@ -23,11 +23,9 @@ from fastapi.openapi.docs import (
 )
 from fastapi.responses import HTMLResponse, JSONResponse
 from fastapi.staticfiles import StaticFiles
-from sqlalchemy import func, select
 
 from clearground.analysis import statistics as st
 from clearground.store import queries as q
-from clearground.store import tables as t
 from clearground.store.database import Store
 from clearground.web import dashboard, maps, ogc, pages, record_pages, records, transfer
 from clearground.web.auth import CurrentUser, install_auth, reject_nul
@@ -78,16 +76,9 @@ class Figures:
             finds = q.finds_frame(session, f)
             victims = q.victims_frame(session, f)
             funding, rates = q.funding_frames(session, f)
-            districts = session.execute(
-                select(t.Location.name, t.Location.geometry).where(t.Location.kind == "district")
-            ).all()
-            known = session.execute(
-                select(t.Hazard.status, func.count(), func.coalesce(func.sum(t.Hazard.area_m2), 0))
-                .where(t.Hazard.review_status == "approved")
-                .group_by(t.Hazard.status)
-            ).all()
+            districts = q.district_outlines(session)
+            by_status = q.approved_hazards_by_status(session)
         head = st.summary(acts, finds, victims)
-        by_status = {str(s): (int(n), float(a or 0)) for s, n, a in known}
         still = [v for s, v in by_status.items() if s != "closed"]
         head["hazards"] = {
             "recorded": sum(n for n, _ in by_status.values()),

@@ -28,7 +28,6 @@ from fastapi import APIRouter, Depends, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
-from sqlalchemy import select
 from sqlalchemy.exc import DBAPIError, OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.middleware.sessions import SessionMiddleware
@@ -36,7 +35,6 @@ from starlette.middleware.sessions import SessionMiddleware
 from clearground.domain.errors import BadInput, ClearGroundError
 from clearground.store import access
 from clearground.store import sessions as ss
-from clearground.store import tables as t
 from clearground.store import users as u
 from clearground.store.database import RETRY_AFTER_S, Store, is_busy
 from clearground.store.keys import session_key
@@ -334,7 +332,4 @@ def list_users(request: Request) -> list[dict[str, Any]]:
     """Users and roles (admin only)."""
     store = store_of(request)
     with store.session() as session:
-        rows = session.execute(
-            select(t.User.name, t.User.role, t.User.organisation_id).order_by(t.User.name)
-        ).all()
-    return [{"name": n, "role": r, "organisation_id": o} for n, r, o in rows]
+        return u.user_list(session)

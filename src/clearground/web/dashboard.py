@@ -49,13 +49,11 @@ import pandas as pd
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, JSONResponse
 from markupsafe import Markup
-from sqlalchemy import select
 
 from clearground.analysis import statistics as st
 from clearground.domain.errors import BadInput
 from clearground.domain.plain import plain
 from clearground.store import queries as q
-from clearground.store import tables as t
 from clearground.store.database import Store
 from clearground.store.users import Principal
 from clearground.web import charts, pages
@@ -385,22 +383,8 @@ def forecast_part(store: Store, f: DashboardFilters) -> dict[str, Any]:
 def choices_part(store: Store) -> dict[str, list[str]]:
     """Names for the filter form: every district, and organisations with approved work."""
     with store.session() as session:
-        districts = session.execute(
-            select(t.Location.name)
-            .where(t.Location.kind == "district")
-            .distinct()
-            .order_by(t.Location.name)
-        ).scalars()
-        organisations = session.execute(
-            select(t.Organisation.name)
-            .where(
-                t.Organisation.id.in_(
-                    select(t.Activity.organisation_id).where(t.Activity.review_status == "approved")
-                )
-            )
-            .order_by(t.Organisation.name)
-        ).scalars()
-        return {"districts": list(districts), "organisations": list(organisations)}
+        districts, organisations = q.filter_choices(session)
+    return {"districts": districts, "organisations": organisations}
 
 
 def cache_of(app: Any) -> Cache:

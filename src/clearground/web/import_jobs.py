@@ -21,8 +21,6 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import select
-
 from clearground.store import tables as t
 from clearground.store.database import Store
 from clearground.store.users import Principal
@@ -109,9 +107,7 @@ def describe(store: Store, who: Principal, job_id: int) -> dict[str, Any] | None
     """The job as the API answers it, or None if there is none. A job is its starter's;
     admins see every job: PermissionError for anyone else."""
     with store.session() as session:
-        job = session.execute(
-            select(t.ImportJob).where(t.ImportJob.id == job_id)
-        ).scalar_one_or_none()
+        job = session.get(t.ImportJob, job_id)
         if job is None:
             return None
         if job.user_name != who.name and who.role != "admin":

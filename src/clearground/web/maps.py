@@ -74,8 +74,8 @@ from clearground.store.map_layers import (
     feature_rows,
     first_view,
     names_of_ids,
-    organisation_name,
 )
+from clearground.store.record_reads import organisation_name
 from clearground.store.spatial import BBox
 from clearground.store.users import Principal
 from clearground.web import ogc

@@ -14,9 +14,10 @@ from urllib.parse import quote
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
-from sqlalchemy import JSON, Date, Float, Integer, Numeric, select
+from sqlalchemy import JSON, Date, Float, Integer, Numeric
 
 from clearground.domain.records import KINDS
+from clearground.store import record_reads as reads
 from clearground.store import tables as t
 from clearground.store.repository import BBOX, REFERENCES, SYSTEM_COLUMNS, Registry, columns_of
 from clearground.store.types import GeometryType
@@ -66,11 +67,7 @@ def form_fields(session: Any, kind: str) -> list[dict[str, Any]]:
             entry["required"] = name in spec.required
             if table in SELECT_REFS:
                 entry["input"] = "select"
-                entry["choices"] = list(
-                    session.execute(select(getattr(table, col)).order_by(getattr(table, col)))
-                    .scalars()
-                    .all()
-                )
+                entry["choices"] = reads.column_values(session, table, col)
         elif isinstance(column.type, JSON):
             entry["input"] = "json"  # e.g. a minefield record's form: reference points, legs
         elif isinstance(column.type, Date):
@@ -89,9 +86,7 @@ def form_values(session: Any, kind: str, row: dict[str, Any]) -> dict[str, Any]:
     out = {k: api.json_value(v) for k, v in row.items()}
     for ref_name, (field, table, col) in REFERENCES[kind].items():
         if row.get(field) is not None:
-            out[ref_name] = session.execute(
-                select(getattr(table, col)).where(table.id == row[field])  # type: ignore[attr-defined]
-            ).scalar_one_or_none()
+            out[ref_name] = reads.value_of(session, table, col, row[field])
     return out
 
 

@@ -19,7 +19,6 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, File, Form, Query, Request, UploadFile
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import FileResponse, JSONResponse
-from sqlalchemy import select
 from starlette.background import BackgroundTask
 
 from clearground.domain.errors import BadInput
@@ -27,6 +26,7 @@ from clearground.intake.importer import import_file
 from clearground.intake.safety import Limits
 from clearground.store import access
 from clearground.store import queries as q
+from clearground.store import record_reads as reads
 from clearground.store import tables as t
 from clearground.store.export import FORMATS, write_export
 from clearground.store.repository import Registry
@@ -64,10 +64,7 @@ def _organisation_name(request: Request, who: Principal) -> str | None:
     if who.organisation_id is None:
         return None
     with store_of(request).session() as session:
-        name: str | None = session.execute(
-            select(t.Organisation.name).where(t.Organisation.id == who.organisation_id)
-        ).scalar_one_or_none()
-    return name
+        return reads.organisation_name(session, who.organisation_id)
 
 
 @router.get("/export/{kind}")
