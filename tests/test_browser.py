@@ -301,12 +301,13 @@ def open_map_at(v: Visitor, lon: float, lat: float, zoom: int) -> None:
     with v.page.expect_response(
         lambda r: "/api/map/hazards?" in r.url and f"zoom={zoom}&" in r.url + "&"
     ):
-        # the page fits the country on load (an animated zoom): move once that has ended
+        # the page fits the country on load (an animated zoom): move once that has ended; the
+        # centre lands on a whole screen pixel, so it is the one asked for within a pixel
         v.page.wait_for_function(
             """([lat, lon, z]) => {
-                const m = window.cgMap.map, c = m.getCenter();
-                if (m.getZoom() === z && Math.abs(c.lat - lat) < 1e-4
-                    && Math.abs(c.lng - lon) < 1e-4) { return true; }
+                const m = window.cgMap.map, c = m.getCenter(), px = 360 / (256 * 2 ** z);
+                if (m.getZoom() === z && Math.abs(c.lat - lat) < px
+                    && Math.abs(c.lng - lon) < px) { return true; }
                 m.setView([lat, lon], z, {animate: false});
                 return false;
             }""",

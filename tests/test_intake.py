@@ -17,7 +17,9 @@ import pandas as pd
 import pytest
 import shapely
 from shapely.geometry import Polygon, box
+from sqlalchemy import select
 
+from clearground.store import tables as t
 from clearground.store.database import Store
 from clearground.store.repository import Registry, count
 from tests.conftest import run_cli
@@ -289,6 +291,63 @@ def test_dates_enums_and_unknown_references(field_db: str, tmp_path: Path) -> No
     }
     blown = next(i for i in report["issues"] if i["row"] == 5)
     assert "destroyed_in_situ" in blown["fix"] or "detonated" in blown["fix"]
+
+
+def test_a_district_named_like_its_town_is_the_district_and_a_shared_name_is_refused(
+    field_db: str, tmp_path: Path
+) -> None:
+    """Location names are not unique: Agdam District's main town is named "Aghdam", two
+    villages are named "Fuzuli" (one in Fuzuli District), and geoBoundaries has two
+    districts named "Lankaran District". A hazard's district typed "Aghdam" or "Fuzuli" is the
+    district (not the town, not an internal error); "Guzanli" (one village) is that village;
+    "Lankaran District" is refused as ambiguous, by its row, with exit code 2."""
+    store = Store(field_db)
+    with store.session() as s:
+        kinds = dict(s.execute(select(t.Location.name, t.Location.kind)).all())
+        by_name = {
+            n: sorted(k for (k,) in s.execute(select(t.Location.kind).where(t.Location.name == n)))
+            for n in ("Aghdam", "Fuzuli", "Guzanli", "Lankaran District")
+        }
+    assert by_name == {  # the premise: the names the seed holds
+        "Aghdam": ["settlement"],
+        "Fuzuli": ["settlement", "settlement"],
+        "Guzanli": ["settlement"],
+        "Lankaran District": ["district", "district"],
+    }
+    assert kinds["Agdam District"] == kinds["Fuzuli District"] == "district"
+    path = tmp_path / "districts.csv"
+    pd.DataFrame(
+        {
+            "local_id": ["N-1", "N-2", "N-3", "N-4"],
+            "kind": ["CHA"] * 4,
+            "location": ["Aghdam", "Fuzuli", "Guzanli", "Lankaran District"],
+            "wkt": [box(46.93 + i / 50, 39.95, 46.94 + i / 50, 39.955).wkt for i in range(4)],
+        }
+    ).to_csv(path, index=False)
+    proc, report = imp(field_db, "hazards", path)
+    assert proc.returncode == 2, proc.stderr
+    errors = [(i["row"], i["field"]) for i in report["issues"] if i["severity"] == "error"]
+    assert errors == [(5, "name")], report["issues"]
+    refused = next(i for i in report["issues"] if i["row"] == 5)
+    assert "ambiguous" in refused["reason"] and "leave it out" in refused["fix"]
+    proc, report = imp(field_db, "hazards", path, "--skip-invalid", check=True)
+    assert report["created"] == 3
+    with store.session() as s:
+        placed = dict(
+            s.execute(
+                select(t.Hazard.local_id, t.Location.name)
+                .join(t.Location, t.Location.id == t.Hazard.location_id)
+                .where(t.Hazard.local_id.in_(["N-1", "N-2", "N-3"]))
+            ).all()
+        )
+        guzanli_kind = s.execute(
+            select(t.Location.kind)
+            .join(t.Hazard, t.Hazard.location_id == t.Location.id)
+            .where(t.Hazard.local_id == "N-3")
+        ).scalar_one()
+    store.dispose()
+    assert placed == {"N-1": "Agdam District", "N-2": "Fuzuli District", "N-3": "Guzanli"}
+    assert guzanli_kind == "settlement"
 
 
 def test_land_release_beyond_the_hazard_is_refused_by_row(field_db: str, tmp_path: Path) -> None:

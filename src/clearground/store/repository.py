@@ -247,11 +247,12 @@ class Registry:
         cache = self._ref_cache.setdefault(key, {})
         if value not in cache:
             col = getattr(table, column)
-            found = self.session.execute(
-                select(table.id).where(col == value)  # type: ignore[attr-defined]
-            ).scalar_one_or_none()
-            if found is None and table is t.Location and column == "name":
+            if table is t.Location and column == "name":  # names are not unique: towns
                 found = self._location_by_any_name(value)
+            else:
+                found = self.session.execute(
+                    select(table.id).where(col == value)  # type: ignore[attr-defined]
+                ).scalar_one_or_none()
             if found is None and table is t.Organisation and column == "name":
                 found = self._organisation_by_other_name(value)
             if found is None:
@@ -274,19 +275,43 @@ class Registry:
         return None
 
     def _location_by_any_name(self, value: str) -> int | None:
-        """A location known under ``value`` as an alternate name or short name, if unique."""
+        """The location known under ``value`` (its name, an alternate or short name, in any
+        spelling): the one district so named, else the one location so named.
+
+        A district shares its name with its main town (``Aghdam``) and two villages may
+        share one (``Fuzuli``): the district is taken; several locations and no district,
+        or several districts, are refused as ambiguous.
+        """
+        exact = self.session.execute(
+            select(t.Location.id, t.Location.kind).where(t.Location.name == value)
+        ).all()
+        if len(exact) == 1 and exact[0][1] == "district":  # the usual case, without a scan
+            return int(exact[0][0])
         want = fold(value)
         hits = [
-            (kind, rid)
+            (kind, rid, name)
             for rid, kind, name, alts in self.session.execute(
                 select(t.Location.id, t.Location.kind, t.Location.name, t.Location.alt_names)
             )
             if want in {fold(name), *(fold(a) for a in (alts or []))}
         ]
-        districts = [rid for kind, rid in hits if kind == "district"]  # a town may share it
+        districts = [rid for kind, rid, _ in hits if kind == "district"]
         if len(districts) == 1:
-            return districts[0]
-        return hits[0][1] if len(hits) == 1 else None
+            return int(districts[0])
+        if len(hits) == 1:
+            return int(hits[0][1])
+        if not hits:
+            return None
+        named = ", ".join(f"{kind} {name}" for kind, _, name in sorted(hits)[:5])
+        raise BadInput(
+            f"the location name '{value}' is ambiguous: it names {len(hits)} locations "
+            f"({named}{', ...' if len(hits) > 5 else ''})",
+            field="name",
+            value=value,
+            fix="Use a name only one location has (a district's full name, e.g. 'Agdam "
+            "District'), or leave it out: a record with a geometry is placed in the district "
+            "holding it",
+        )
 
     def _resolve(self, kind: str, values: dict[str, Any], record: str | None) -> dict[str, Any]:
         out = dict(values)
