@@ -102,7 +102,7 @@ TARGETS: dict[str, Target] = {
         timeout=60.0,
     ),
     "analysis.forecast": Target(
-        "src/clearground/analysis/forecast.py", ("tests/test_forecast.py",), timeout=60.0
+        "src/clearground/analysis/forecast", ("tests/test_forecast.py",), timeout=60.0
     ),
     "analysis.prioritisation": Target(
         "src/clearground/analysis/prioritisation.py", ("tests/test_prioritisation.py",)
