@@ -111,7 +111,7 @@ TARGETS: dict[str, Target] = {
         "src/clearground/analysis/accuracy", ("tests/test_accuracy.py",), timeout=180.0
     ),
     "store.repository": Target(
-        "src/clearground/store/repository.py",
+        "src/clearground/store/repository",
         ("tests/test_store.py", "tests/test_land_release.py", "tests/test_server_set_fields.py"),
         timeout=180.0,
     ),
