@@ -1,9 +1,9 @@
 """Mutation testing of Clearground's rules with cosmic-ray (driven by bench/mutation.sh).
 
-Each *target* is one source file (optionally only some of its functions) and the test files
-that guard it: every mutant of the target is tested with those files only (``pytest -x``),
-so a run stays affordable on a small machine. Mutants are made in a copy of the checkout
-(``bench/out/mutation/tree``), never in the checkout itself.
+Each *target* is one source file (optionally only some of its functions) or one package (all
+its modules) and the test files that guard it: every mutant of the target is tested with
+those files only (``pytest -x``), so a run stays affordable on a small machine. Mutants are
+made in a copy of the checkout (``bench/out/mutation/tree``), never in the checkout itself.
 
 Commands (run with any Python 3.11; only ``report`` reads cosmic-ray's session files, with
 the standard library's sqlite3):
@@ -72,7 +72,7 @@ KEEP = {
 
 @dataclass(frozen=True)
 class Target:
-    module: str  # path from the repository root
+    module: str  # path from the repository root: a module, or a package (all its modules)
     tests: tuple[str, ...]  # pytest arguments: the test files (and -k) that guard it
     functions: tuple[str, ...] = ()  # only these functions (prefix* allowed); () = all
     timeout: float = 120.0  # seconds for one mutant's tests
@@ -102,16 +102,16 @@ TARGETS: dict[str, Target] = {
         timeout=60.0,
     ),
     "analysis.forecast": Target(
-        "src/clearground/analysis/forecast.py", ("tests/test_forecast.py",), timeout=60.0
+        "src/clearground/analysis/forecast", ("tests/test_forecast.py",), timeout=60.0
     ),
     "analysis.prioritisation": Target(
         "src/clearground/analysis/prioritisation.py", ("tests/test_prioritisation.py",)
     ),
     "analysis.accuracy": Target(
-        "src/clearground/analysis/accuracy.py", ("tests/test_accuracy.py",), timeout=180.0
+        "src/clearground/analysis/accuracy", ("tests/test_accuracy.py",), timeout=180.0
     ),
     "store.repository": Target(
-        "src/clearground/store/repository.py",
+        "src/clearground/store/repository",
         ("tests/test_store.py", "tests/test_land_release.py", "tests/test_server_set_fields.py"),
         timeout=180.0,
     ),
@@ -329,19 +329,22 @@ def counts(session: Path) -> dict[str, int]:
     return out
 
 
-def survivors(session: Path) -> list[tuple[str, int, int, str, str]]:
-    """(operator, line, column, function, diff) of each surviving mutant."""
+def survivors(session: Path) -> list[tuple[str, str, int, int, str, str]]:
+    """(module file, operator, line, column, function, diff) of each surviving mutant."""
     db = sqlite3.connect(session)
     try:
         rows = db.execute(
-            "SELECT m.operator_name, m.start_pos_row, m.start_pos_col, m.definition_name, "
-            "r.diff FROM mutation_specs m JOIN work_results r ON r.job_id = m.job_id "
+            "SELECT m.module_path, m.operator_name, m.start_pos_row, m.start_pos_col, "
+            "m.definition_name, r.diff FROM mutation_specs m "
+            "JOIN work_results r ON r.job_id = m.job_id "
             "WHERE r.worker_outcome = 'NORMAL' AND r.test_outcome = 'SURVIVED' "
-            "ORDER BY m.start_pos_row, m.start_pos_col, m.operator_name"
+            "ORDER BY m.module_path, m.start_pos_row, m.start_pos_col, m.operator_name"
         ).fetchall()
     finally:
         db.close()
-    return [(str(a), int(b), int(c), str(d or ""), str(e or "")) for a, b, c, d, e in rows]
+    return [
+        (str(p), str(a), int(b), int(c), str(d or ""), str(e or "")) for p, a, b, c, d, e in rows
+    ]
 
 
 def _changed(diff: str) -> str:
@@ -365,13 +368,14 @@ def report(names: list[str]) -> int:
             print(f"| {name} | not run | | | | | |")
             continue
         c = counts(session)
-        module = OUT / "tree" / TARGETS[name].module
+        package = (OUT / "tree" / TARGETS[name].module).is_dir()
         found = []
-        for op, line, col, func, diff in survivors(session):
+        for path, op, line, col, func, diff in survivors(session):
             changed = _changed(diff)
+            module = Path(path)
             found.append(
                 (
-                    name,
+                    f"{name} ({module.name})" if package else name,
                     op,
                     line,
                     func,

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Mutation testing (cosmic-ray) of domain/, analysis/, store/repository.py and the permission
+# Mutation testing (cosmic-ray) of domain/, analysis/, store/repository/ and the permission
 # code of web/records.py: each mutant of a target is tested with that target's test files only
 # (bench/mutation.py TARGETS), on SQLite, one mutant at a time.
 #

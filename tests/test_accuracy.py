@@ -21,6 +21,7 @@ from pyproj import CRS, Transformer
 from scipy.spatial import cKDTree
 
 from clearground.analysis import accuracy as acc
+from clearground.analysis.accuracy import matching as acc_matching
 from clearground.cli import accuracy as cli_accuracy
 from clearground.domain.errors import BadInput
 from tests.conftest import run_cli
@@ -74,8 +75,8 @@ def test_sparse_solver_for_large_components_equals_brute_force(
 ) -> None:
     # every component goes through the max-flow + Dulmage-Mendelsohn path (its parts solved
     # densely: SciPy's LAPJVsp, kept for parts over PART_DENSE_CELLS, can take exponential
-    # time on such inputs, scipy issue #26147)
-    with mock.patch.object(acc, "DENSE_CELLS", 0):
+    # time on such inputs, scipy issue #26147); patched in the module whose solver reads it
+    with mock.patch.object(acc_matching, "DENSE_CELLS", 0):
         m = acc.match_points(a, b, tol)
     count, total = brute_force(a, b, tol)
     assert (m.count, round(m.total_distance, 9)) == (count, round(total, 9))
@@ -87,7 +88,10 @@ def test_the_sparse_part_solver_agrees_on_scattered_points() -> None:
     rng = np.random.default_rng(7)
     a, b = rng.uniform(0, 30, (40, 2)), rng.uniform(0, 30, (40, 2))
     dense = acc.match_points(a, b, 3.0)
-    with mock.patch.object(acc, "DENSE_CELLS", 0), mock.patch.object(acc, "PART_DENSE_CELLS", 0):
+    with (
+        mock.patch.object(acc_matching, "DENSE_CELLS", 0),
+        mock.patch.object(acc_matching, "PART_DENSE_CELLS", 0),
+    ):
         m = acc.match_points(a, b, 3.0)
     assert dense.count > 10
     assert (m.count, round(m.total_distance, 9)) == (dense.count, round(dense.total_distance, 9))

@@ -1,6 +1,6 @@
-"""The shape of the code (issue 18, items 2 and 3): no import circle anywhere in the package,
-counting imports made inside functions too (a lazy import is how a circle hides), and no
-command module of the command line importing another."""
+"""The shape of the code (issue 18, items 2 to 4): no import circle anywhere in the package,
+counting imports made inside functions too (a lazy import is how a circle hides), no command
+module of the command line importing another, and no module over 800 lines."""
 
 from __future__ import annotations
 
@@ -123,3 +123,31 @@ def test_the_sql_finder_finds_sql(tmp_path: Path) -> None:
         "    return session.execute(select(table)).all()\n"
     )
     assert _sql_in(module) == ["page.py:1 imports select", "page.py:3 calls .execute()"]
+
+
+MAX_LINES = 800
+"""Modules of one idea: a module longer than this holds several (split it along them)."""
+
+
+def _long_modules(limit: int = MAX_LINES) -> dict[str, int]:
+    """The package's modules over ``limit`` lines (counted as ``wc -l`` counts), by path."""
+    counts = {
+        str(path.relative_to(SRC.parent)): path.read_bytes().count(b"\n")
+        for path in MODULES.values()
+    }
+    return {path: n for path, n in sorted(counts.items()) if n > limit}
+
+
+def test_no_module_is_over_800_lines() -> None:
+    long = _long_modules()
+    assert long == {}, f"modules over {MAX_LINES} lines: " + ", ".join(
+        f"{path} ({n} lines)" for path, n in long.items()
+    )
+
+
+def test_the_line_count_finds_a_long_module() -> None:
+    """The test above can fail: with a lower limit, a module known to be longer is found."""
+    tables = "src/clearground/store/tables.py"
+    n = (SRC.parent / tables).read_bytes().count(b"\n")
+    assert _long_modules(n - 1).get(tables) == n
+    assert tables not in _long_modules(n)

@@ -22,7 +22,7 @@ from clearground.domain.errors import BadInput
 from clearground.domain.names import fold
 from clearground.store import access
 from clearground.store import tables as t
-from clearground.store.repository import table_of
+from clearground.store.repository.columns import table_of
 
 
 @dataclass(frozen=True)

@@ -25,7 +25,7 @@ from sqlalchemy.orm import Session
 
 from clearground.domain.errors import BadInput
 from clearground.store import tables as t
-from clearground.store.repository import table_of
+from clearground.store.repository.columns import table_of
 
 BBox = tuple[float, float, float, float]
 

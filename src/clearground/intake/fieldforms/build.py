@@ -1,7 +1,7 @@
-"""Write the field forms of ``forms.py`` as XLSForms (survey, choices, settings sheets).
+"""Write the field forms of ``forms/`` as XLSForms (survey, choices, settings sheets).
 
 The ``.xlsx`` files beside this script are its output, committed so that they can be
-reviewed and downloaded; regenerate them after changing ``forms.py``::
+reviewed and downloaded; regenerate them after changing ``forms/``::
 
     python -m clearground.intake.fieldforms.build
 

@@ -1,4 +1,4 @@
-"""Writing and reading records: validation, derived columns, versions, history, revert.
+"""The registry: validated, versioned writes and reads of records in one session.
 
 Every write goes through ``Registry``. It checks a record against the domain's rules, derives
 what must not be typed in (areas in m², bounding boxes, minefield-record geometry), and keeps
@@ -9,190 +9,47 @@ written.
 
 from __future__ import annotations
 
-import base64
 import datetime as dt
-import json
-import sqlite3
-from collections import defaultdict
-from collections.abc import Iterable, Mapping, Sequence
-from decimal import Decimal, InvalidOperation
-from functools import cache
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 import numpy as np
 import shapely
 from shapely.geometry.base import BaseGeometry
-from sqlalchemy import JSON, Date, DateTime, Numeric, func, insert, select, update
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import JSON, func, insert, select, update
 from sqlalchemy.orm import Session
 
-from clearground.domain.errors import BadInput, NotFound, StaleVersion, WrongStatus
+from clearground.domain.errors import BadInput, NotFound, StaleVersion
 from clearground.domain.geometry import areas_m2, check_lonlat, check_polygon
-from clearground.domain.land_release import check_release_batch
 from clearground.domain.minefield_record import build_record
 from clearground.domain.names import fold
 from clearground.domain.records import KINDS, REVIEW_STATUSES, check_choice
 from clearground.store import tables as t
 from clearground.store.data_version import mark_changed
+from clearground.store.repository.bulk import (
+    _default,
+    copy_rows,
+    refusals,
+    sqlite_rows,
+)
+from clearground.store.repository.columns import (
+    DERIVED,
+    REFERENCES,
+    SERVER_SET,
+    SYSTEM_COLUMNS,
+    columns_of,
+    kind_of,
+    table_of,
+)
+from clearground.store.repository.invariants import (
+    check_land_release,
+    check_local_ids_differ,
+    check_unique_local_ids,
+)
+from clearground.store.repository.review import review_step
+from clearground.store.repository.snapshots import from_json_value, snapshot
+from clearground.store.repository.values import _coerce, _parse_geometry
 from clearground.store.types import GeometryType
-
-SERVER_SET = ("id", "version", "review_status", "rejection_reason", "updated_by", "updated_at")
-"""Columns only the registry sets, on every path that writes: never taken from input."""
-BBOX = ("min_x", "min_y", "max_x", "max_y")
-"""A record's bounding box in degrees, kept for the spatial index (SQLite R*Tree)."""
-DERIVED = ("area_m2", *BBOX, "closure_error_m", "rows_geometry", "mines_geometry")
-"""Columns computed from a record's other values (areas in m², the box, a minefield record's
-traverse): refused in input, never brought back by a revert."""
-SYSTEM_COLUMNS = frozenset({*SERVER_SET, "change_note", *DERIVED})
-"""Everything in a row that is not the user's content: the one list the importer (ignored
-with a warning), revert, the API (not editable) and the record pages (not in the form) use."""
-REVIEW_STEPS: dict[str, frozenset[str]] = {
-    "draft": frozenset({"submitted"}),
-    "submitted": frozenset({"approved", "rejected"}),
-    "approved": frozenset({"rejected", "submitted"}),  # submitted: changed by a re-import
-    "rejected": frozenset({"draft", "submitted"}),  # draft: corrected by its author
-}
-"""The review state machine: draft -> submitted -> approved | rejected -> corrected (draft)
--> submitted. New records start as drafts (entry) or submitted (imports)."""
-RELEASING = ("cancelled", "reduced", "cleared")
-
-# (kind, name given) -> (field set, target table, column looked up)
-REFERENCES: dict[str, dict[str, tuple[str, type[t.Base], str]]] = {
-    "locations": {"parent": ("parent_id", t.Location, "name")},
-    "organisations": {"parent": ("parent_id", t.Organisation, "name")},
-    "assets": {"organisation": ("organisation_id", t.Organisation, "name")},
-    "records": {
-        "handover": ("handover_id", t.Handover, "local_id"),
-        "location": ("location_id", t.Location, "name"),
-    },
-    "hazards": {
-        "location": ("location_id", t.Location, "name"),
-        "record": ("minefield_record_id", t.MinefieldRecord, "local_id"),
-    },
-    "activities": {
-        "hazard": ("hazard_id", t.Hazard, "local_id"),
-        "organisation": ("organisation_id", t.Organisation, "name"),
-        "asset": ("asset_id", t.Asset, "local_id"),
-        "task": ("task_id", t.Task, "local_id"),
-    },
-    "finds": {
-        "activity": ("activity_id", t.Activity, "local_id"),
-        "ordnance": ("ordnance_id", t.Ordnance, "code"),
-        "location": ("location_id", t.Location, "name"),
-    },
-    "accidents": {
-        "location": ("location_id", t.Location, "name"),
-        "activity": ("activity_id", t.Activity, "local_id"),
-        "ordnance": ("ordnance_id", t.Ordnance, "code"),
-    },
-    "victims": {
-        "accident": ("accident_id", t.Accident, "local_id"),
-        "home_location": ("home_location_id", t.Location, "name"),
-    },
-    "funding": {
-        "donor": ("donor_id", t.Organisation, "name"),
-        "recipient": ("recipient_id", t.Organisation, "name"),
-    },
-    "exchange_rates": {},
-    "handovers": {},
-    "ordnance": {},
-    "tasks": {
-        "hazard": ("hazard_id", t.Hazard, "local_id"),
-        "organisation": ("organisation_id", t.Organisation, "name"),
-        "asset": ("asset_id", t.Asset, "local_id"),
-    },
-}
-
-
-def table_of(kind: str) -> type[t.Base]:
-    try:
-        return t.RECORD_TABLES[kind]
-    except KeyError:
-        raise BadInput(
-            f"unknown record kind '{kind}'",
-            field="kind",
-            value=kind,
-            fix=f"Use one of: {', '.join(t.RECORD_TABLES)}",
-        ) from None
-
-
-def kind_of(table: type[t.Base]) -> str:
-    return next(k for k, v in t.RECORD_TABLES.items() if v is table)
-
-
-@cache
-def columns_of(table: type[t.Base]) -> dict[str, Any]:
-    """The table's columns by name (do not modify the returned dict)."""
-    return {c.key: c for c in table.__table__.columns}  # type: ignore[attr-defined]
-
-
-# --- snapshots --------------------------------------------------------------------------------
-
-
-def to_json_value(value: Any) -> Any:
-    """A column value as JSON: dates ISO 8601, decimals as strings, geometries as hex WKB."""
-    if isinstance(value, BaseGeometry):
-        return {"wkb": shapely.to_wkb(value, hex=True)}
-    if isinstance(value, dt.datetime | dt.date):
-        return value.isoformat()
-    if isinstance(value, Decimal):
-        return str(value)
-    if isinstance(value, bytes):
-        return {"b64": base64.b64encode(value).decode()}
-    return value
-
-
-def from_json_value(column: Any, value: Any) -> Any:
-    """Inverse of ``to_json_value`` for one column."""
-    if value is None:
-        return None
-    ctype = column.type
-    if isinstance(ctype, GeometryType):
-        return shapely.from_wkb(value["wkb"])
-    if isinstance(ctype, DateTime):
-        return dt.datetime.fromisoformat(value)
-    if isinstance(ctype, Date):
-        return dt.date.fromisoformat(value)
-    if isinstance(ctype, Numeric):
-        return Decimal(value)
-    return value
-
-
-def snapshot(row: Mapping[str, Any], table: type[t.Base]) -> dict[str, Any]:
-    return {name: to_json_value(row.get(name)) for name in columns_of(table) if name != "id"}
-
-
-# --- validation and derivation ----------------------------------------------------------------
-
-
-def _coerce(column: Any, value: Any, name: str, record: str | None) -> Any:
-    """Turn text from forms and files into the column's Python type, or refuse it."""
-    if value is None or value == "":
-        return None
-    ctype = column.type
-    try:
-        if isinstance(ctype, Date) and not isinstance(value, dt.date):
-            return dt.date.fromisoformat(str(value)[:10])
-        if isinstance(ctype, Numeric) and not isinstance(value, Decimal):
-            return Decimal(str(value))
-        if column.type.python_type is int and not isinstance(value, int):
-            as_float = float(value)
-            if not as_float.is_integer():
-                raise ValueError("not a whole number")
-            return int(as_float)
-        if column.type.python_type is float and not isinstance(value, float):
-            return float(value)
-    except (ValueError, InvalidOperation, NotImplementedError):
-        pass
-    else:
-        return value
-    raise BadInput(
-        f"cannot read '{value}' as {ctype}",
-        field=name,
-        value=value,
-        record=record,
-        fix="Dates as YYYY-MM-DD, numbers with a dot as decimal separator",
-    )
 
 
 class Registry:
@@ -480,9 +337,9 @@ class Registry:
         table = table_of(kind)
         if not prepared:
             return []
-        self._check_local_ids_differ(prepared)
+        check_local_ids_differ(prepared)
         if kind == "activities":
-            self._check_land_release(prepared)
+            check_land_release(self.session, prepared)
         cols = columns_of(table)
         defaults = {name: _default(col) for name, col in cols.items()}
         names = [n for n in cols if n != "id"]
@@ -495,78 +352,18 @@ class Registry:
         try:
             with self.session.begin_nested():
                 if dialect == "postgresql" and len(full) >= 1000:
-                    return self._copy_rows(table, full)
+                    return copy_rows(self.session, table, full)
                 if dialect == "sqlite" and len(full) >= 1000:
-                    return self._sqlite_rows(table, full)
+                    return sqlite_rows(self.session, table, full)
                 stmt = insert(table).returning(table.id, sort_by_parameter_order=True)  # type: ignore
                 return list(self.session.execute(stmt, full).scalars())
-        except self._refusals() as exc:
+        except refusals(self.session) as exc:
             # the unique index refused a local id that exists already: name it
-            self._check_unique_local_ids(table, prepared)
+            check_unique_local_ids(self.session, table, prepared)
             raise BadInput(
                 f"the database refused these {kind}: {getattr(exc, 'orig', exc)}",
                 fix="Check references and unique fields",
             ) from exc
-
-    def _refusals(self) -> tuple[type[BaseException], ...]:
-        """The errors a database raises for a refused unique or foreign key: SQLAlchemy's, and
-        the driver's own from the raw paths (PostgreSQL's COPY, SQLite's executemany). The
-        PostgreSQL driver is imported only when the database is PostgreSQL."""
-        if self.session.get_bind().dialect.name == "postgresql":
-            from psycopg.errors import IntegrityError as PsycopgIntegrityError
-
-            return (IntegrityError, PsycopgIntegrityError)
-        return (IntegrityError, sqlite3.IntegrityError)
-
-    def _sqlite_rows(self, table: type[t.Base], rows: list[dict[str, Any]]) -> list[int]:
-        """Bulk insert on SQLite with the driver's executemany, values bound as SQLAlchemy
-        binds them. Within one write transaction SQLite gives the rows consecutive rowids,
-        so the ids are the last one and the n - 1 before it."""
-        connection = self.session.connection()
-        dialect = connection.dialect
-        cols = columns_of(table)
-        names = [n for n in cols if n != "id"]
-        procs = [cols[n].type._cached_bind_processor(dialect) for n in names]
-        params = [
-            tuple(
-                p(r[n]) if p is not None and r[n] is not None else r[n]
-                for n, p in zip(names, procs, strict=True)
-            )
-            for r in rows
-        ]
-        sql = (
-            f"INSERT INTO {table.__tablename__} ({', '.join(names)}) "
-            f"VALUES ({', '.join('?' * len(names))})"
-        )
-        raw = connection.connection.driver_connection
-        assert raw is not None
-        cur = raw.cursor()
-        try:
-            cur.executemany(sql, params)
-            last = cur.execute("SELECT last_insert_rowid()").fetchone()[0]
-        finally:
-            cur.close()
-        return list(range(int(last) - len(rows) + 1, int(last) + 1))
-
-    def _copy_rows(self, table: type[t.Base], rows: list[dict[str, Any]]) -> list[int]:
-        """Bulk insert on PostgreSQL with COPY; ids are drawn from the table's sequence first."""
-        name = table.__tablename__
-        conn = self.session.connection().connection.driver_connection
-        assert conn is not None
-        cols = columns_of(table)
-        names = [n for n in cols if n != "id"]
-        with conn.cursor() as cur:
-            cur.execute(
-                f"SELECT nextval(pg_get_serial_sequence('{name}', 'id')) "
-                "FROM generate_series(1, %s)",
-                (len(rows),),
-            )
-            ids = [int(r[0]) for r in cur.fetchall()]
-            columns = ", ".join(["id", *names])
-            with cur.copy(f"COPY {name} ({columns}) FROM STDIN") as copy:
-                for rid, row in zip(ids, rows, strict=True):
-                    copy.write_row([rid, *(_copy_value(cols[n], row.get(n)) for n in names)])
-        return ids
 
     def edit(
         self,
@@ -608,9 +405,9 @@ class Registry:
         if kind == "activities" and (
             "geometry" in changes or "result" in changes or "hazard_id" in changes
         ):
-            self._check_land_release([{**merged, **row, "id": record_id}])
+            check_land_release(self.session, [{**merged, **row, "id": record_id}])
         if "local_id" in row and row["local_id"] != current["local_id"]:
-            self._check_unique_local_ids(table, [row])
+            check_unique_local_ids(self.session, table, [row])
         new_version = based_on_version + 1
         row["version"] = new_version
         row["change_note"] = note
@@ -754,149 +551,10 @@ class Registry:
         )
         return versions
 
-    # invariants --------------------------------------------------------------------------------
-    @staticmethod
-    def _check_local_ids_differ(rows: Sequence[dict[str, Any]]) -> None:
-        seen: set[str] = set()
-        for i, r in enumerate(rows):
-            lid = str(r.get("local_id"))
-            if lid in seen:
-                raise BadInput(
-                    "local id given twice",
-                    field="local_id",
-                    value=lid,
-                    row=i + 1,
-                    record=lid,
-                    fix="Each record needs its own local id",
-                )
-            seen.add(lid)
-
-    def _check_unique_local_ids(self, table: type[t.Base], rows: Sequence[dict[str, Any]]) -> None:
-        """Refuse rows whose local id is taken (one query per 500 ids: for small batches)."""
-        ids = [r["local_id"] for r in rows if r.get("local_id")]
-        col = table.local_id  # type: ignore[attr-defined]
-        for start in range(0, len(ids), 500):
-            taken = (
-                self.session.execute(select(col).where(col.in_(ids[start : start + 500])))
-                .scalars()
-                .first()
-            )
-            if taken is not None:
-                raise BadInput(
-                    "a record with this local id exists already",
-                    field="local_id",
-                    value=taken,
-                    record=taken,
-                    fix="Edit the existing record (a new version) or choose another id",
-                )
-
-    def _check_land_release(self, rows: Sequence[dict[str, Any]]) -> None:
-        """Refuse releases outside their hazard, overlapping, or exceeding its area."""
-        by_hazard: dict[int, list[dict[str, Any]]] = defaultdict(list)
-        for r in rows:
-            if r.get("result") in RELEASING:
-                if r.get("hazard_id") is None:
-                    raise BadInput(
-                        "land can only be released from a hazard",
-                        field="hazard",
-                        record=r.get("local_id"),
-                        fix="Name the hazard this activity worked on",
-                    )
-                by_hazard[r["hazard_id"]].append(r)
-        if not by_hazard:
-            return
-        hazards = {
-            h.id: h
-            for h in self.session.execute(
-                select(t.Hazard.id, t.Hazard.geometry, t.Hazard.area_m2).where(
-                    t.Hazard.id.in_(list(by_hazard))
-                )
-            ).all()
-        }
-        released: dict[int, list[BaseGeometry]] = defaultdict(list)
-        skip = [r["id"] for r in rows if r.get("id") is not None]
-        for hid, geom in self.session.execute(
-            select(t.Activity.hazard_id, t.Activity.geometry).where(
-                t.Activity.hazard_id.in_(list(by_hazard)),
-                t.Activity.result.in_(RELEASING),
-                t.Activity.id.not_in(skip),
-            )
-        ).all():
-            released[hid].append(geom)
-        for hid, new_rows in by_hazard.items():
-            hazard = hazards.get(hid)
-            if hazard is None:
-                raise NotFound(f"no hazard with id {hid}", field="hazard_id", value=hid)
-            check_release_batch(
-                hazard.geometry,
-                hazard.area_m2,
-                released[hid],
-                [r["geometry"] for r in new_rows],
-                [r.get("local_id") for r in new_rows],
-            )
-
-
-def review_step(
-    current: str, new: str, reason: str | None = None, record: str | None = None
-) -> dict[str, Any]:
-    """The columns a review step from ``current`` to ``new`` sets; ``WrongStatus`` if
-    :data:`REVIEW_STEPS` does not allow it. Staying in a status is not a step (a changed
-    submitted record stays submitted)."""
-    new = check_choice(new, REVIEW_STATUSES, "review_status", record)
-    if new != current and new not in REVIEW_STEPS.get(current, frozenset()):
-        allowed = sorted(REVIEW_STEPS.get(current, frozenset()))
-        raise WrongStatus(
-            f"a {current} record cannot become {new}",
-            field="review_status",
-            record=record,
-            fix=f"From {current} it can become {' or '.join(allowed) or 'nothing else'}",
-        )
-    if new == "rejected" and not (reason or "").strip():
-        raise BadInput(
-            "a rejection needs a reason", field="rejection_reason", fix="Say what must be corrected"
-        )
-    return {"review_status": new, "rejection_reason": reason if new == "rejected" else None}
-
 
 def _context(kind: str, merged: Mapping[str, Any]) -> dict[str, Any]:
     """Fields an edit re-checks even when unchanged (the geometry's kind needs none)."""
     return {"local_id": merged["local_id"]}
-
-
-def _copy_value(column: Any, value: Any) -> Any:
-    """A value as COPY takes it: geometry as hex EWKB (SRID 4326), JSON as text."""
-    if value is None:
-        return None
-    if isinstance(column.type, GeometryType):
-        return shapely.to_wkb(shapely.set_srid(value, 4326), hex=True, include_srid=True)
-    if isinstance(value, dict | list):
-        return json.dumps(value, ensure_ascii=False)
-    return value
-
-
-def _default(column: Any) -> Any:
-    if column.default is not None and column.default.is_scalar:
-        return column.default.arg
-    if column.default is not None and column.default.is_callable:
-        return column.default.arg(None)
-    return None
-
-
-def _parse_geometry(value: Any, record: str | None) -> BaseGeometry:
-    try:
-        if isinstance(value, bytes):
-            return shapely.from_wkb(value)
-        if isinstance(value, dict):
-            return shapely.geometry.shape(value)
-        return shapely.from_wkt(str(value))
-    except Exception as exc:  # noqa: BLE001 - any parse failure is bad input
-        raise BadInput(
-            "cannot read the geometry",
-            field="geometry",
-            value=value,
-            record=record,
-            fix="Give WKT, GeoJSON or WKB in longitude/latitude",
-        ) from exc
 
 
 def count(session: Session, kind: str) -> int:

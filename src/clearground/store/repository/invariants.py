@@ -1,0 +1,100 @@
+"""What a batch of rows must respect together: local ids that differ and are not taken, and
+land released only from its hazard, without overlaps, within its area."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Sequence
+from typing import Any
+
+from shapely.geometry.base import BaseGeometry
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from clearground.domain.errors import BadInput, NotFound
+from clearground.domain.land_release import check_release_batch
+from clearground.store import tables as t
+
+RELEASING = ("cancelled", "reduced", "cleared")
+
+
+def check_local_ids_differ(rows: Sequence[dict[str, Any]]) -> None:
+    seen: set[str] = set()
+    for i, r in enumerate(rows):
+        lid = str(r.get("local_id"))
+        if lid in seen:
+            raise BadInput(
+                "local id given twice",
+                field="local_id",
+                value=lid,
+                row=i + 1,
+                record=lid,
+                fix="Each record needs its own local id",
+            )
+        seen.add(lid)
+
+
+def check_unique_local_ids(
+    session: Session, table: type[t.Base], rows: Sequence[dict[str, Any]]
+) -> None:
+    """Refuse rows whose local id is taken (one query per 500 ids: for small batches)."""
+    ids = [r["local_id"] for r in rows if r.get("local_id")]
+    col = table.local_id  # type: ignore[attr-defined]
+    for start in range(0, len(ids), 500):
+        taken = (
+            session.execute(select(col).where(col.in_(ids[start : start + 500]))).scalars().first()
+        )
+        if taken is not None:
+            raise BadInput(
+                "a record with this local id exists already",
+                field="local_id",
+                value=taken,
+                record=taken,
+                fix="Edit the existing record (a new version) or choose another id",
+            )
+
+
+def check_land_release(session: Session, rows: Sequence[dict[str, Any]]) -> None:
+    """Refuse releases outside their hazard, overlapping, or exceeding its area."""
+    by_hazard: dict[int, list[dict[str, Any]]] = defaultdict(list)
+    for r in rows:
+        if r.get("result") in RELEASING:
+            if r.get("hazard_id") is None:
+                raise BadInput(
+                    "land can only be released from a hazard",
+                    field="hazard",
+                    record=r.get("local_id"),
+                    fix="Name the hazard this activity worked on",
+                )
+            by_hazard[r["hazard_id"]].append(r)
+    if not by_hazard:
+        return
+    hazards = {
+        h.id: h
+        for h in session.execute(
+            select(t.Hazard.id, t.Hazard.geometry, t.Hazard.area_m2).where(
+                t.Hazard.id.in_(list(by_hazard))
+            )
+        ).all()
+    }
+    released: dict[int, list[BaseGeometry]] = defaultdict(list)
+    skip = [r["id"] for r in rows if r.get("id") is not None]
+    for hid, geom in session.execute(
+        select(t.Activity.hazard_id, t.Activity.geometry).where(
+            t.Activity.hazard_id.in_(list(by_hazard)),
+            t.Activity.result.in_(RELEASING),
+            t.Activity.id.not_in(skip),
+        )
+    ).all():
+        released[hid].append(geom)
+    for hid, new_rows in by_hazard.items():
+        hazard = hazards.get(hid)
+        if hazard is None:
+            raise NotFound(f"no hazard with id {hid}", field="hazard_id", value=hid)
+        check_release_batch(
+            hazard.geometry,
+            hazard.area_m2,
+            released[hid],
+            [r["geometry"] for r in new_rows],
+            [r.get("local_id") for r in new_rows],
+        )
