@@ -14,11 +14,14 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pytest
+import shapely
 from fastapi.testclient import TestClient
-from shapely.geometry import Polygon, mapping
+from shapely.geometry import MultiPoint, Point, Polygon, mapping
 from sqlalchemy import select
 
+from clearground.domain import sameness
 from clearground.domain.sameness import same_value
 from clearground.store import tables as t
 from clearground.store.database import Store
@@ -26,6 +29,8 @@ from clearground.store.repository import Registry
 from clearground.web.app import create_app
 from tests.conftest import run_cli
 from tests.test_ogc import fill
+
+SQUARE = [(0.0, 0.0), (1.0, 0.0), (1.0, 1.0), (0.0, 1.0)]
 
 CORNERS = [(47.40, 40.20), (47.41, 40.20), (47.41, 40.205), (47.40, 40.205)]
 
@@ -120,7 +125,39 @@ def test_a_ring_started_elsewhere_is_unchanged_for_both(store: Store, tmp_path: 
         (None, None, True),
         (True, "true", True),
         (True, 1.0, False),
+        # the cases below were added for mutants that survived (bench/README.md)
+        ("12.50", 12.5, True),  # a number read from text, not its text compared
+        (1.5, "abc", False),  # text that is no number is not the same as a number
+        (0.0, 1e-9, True),  # exactly at the tolerance: the same
+        (0.0, 1.5e-9, False),  # beyond it: the tolerance is relative to at least 1
+        (1e6, 1e6 + 1e-4, True),  # relative to the larger value: 1e-9 x 1e6 = 1e-3
+        (1, "1", True),  # by their text
+        ([1], "[1]", False),  # a list is compared as JSON, not as its text
+        (None, "None", False),  # None only equals None, not its text
+        (Point(0, 0), Point(0, 0), True),
+        (Point(0, 0), "POINT (0 0)", False),  # a geometry only equals a geometry
+        (Point(0, 0), MultiPoint([(0, 0)]), False),  # another type, though at one place
+        (Polygon(SQUARE), Polygon([*SQUARE[:2], SQUARE[1], *SQUARE[2:]]), False),  # a vertex added
     ],
 )
 def test_same_value_by_kind_of_value(a: Any, b: Any, same: bool) -> None:
     assert same_value(a, b) is same and same_value(b, a) is same
+
+
+def _started_elsewhere(n: int) -> tuple[Polygon, Polygon]:
+    """Two polygons of ``n`` vertices each (``n + 1`` coordinates with the closing one), the
+    same ring but for a vertex moved by 2e-10 degrees, started at other vertices so that
+    neither they nor their normalised forms match vertex by vertex: only the test of every
+    vertex of each within the tolerance of the other finds them the same."""
+    t = np.linspace(-1.4, 1.4, n - 2)
+    arc = list(zip(1 + np.cos(t), np.sin(t), strict=True))
+    return Polygon([(0, 0), *arc, (0, 1e-10)]), Polygon([*arc, (0, 0), (0, 2e-10)])
+
+
+def test_the_vertex_test_stops_at_its_bound() -> None:
+    """Up to ``HAUSDORFF_VERTICES`` coordinates the looser test runs; above, not."""
+    a, b = _started_elsewhere(sameness.HAUSDORFF_VERTICES - 1)
+    assert shapely.get_num_coordinates(a) == sameness.HAUSDORFF_VERTICES
+    assert same_value(a, b) is True
+    a, b = _started_elsewhere(sameness.HAUSDORFF_VERTICES)
+    assert same_value(a, b) is False
