@@ -251,6 +251,46 @@ def test_fix_geometry_repairs_and_warns(db_url: str, tmp_path: Path) -> None:
     ]
 
 
+def test_heights_are_dropped_with_a_warning(db_url: str, store: Store, tmp_path: Path) -> None:
+    """A polygon with heights (a GPS track's Z) is kept in 2D, with a warning by row. On the
+    code before, PostGIS refused it with an internal error ("Geometry has Z dimension but
+    column does not"; found by tests/test_import_properties.py) while SQLite kept the Z."""
+    ring = [
+        (46.90, 39.90, 120.0),
+        (46.91, 39.90, 121.0),
+        (46.91, 39.91, 122.0),
+        (46.90, 39.90, 120.0),
+    ]
+    doc = {
+        "type": "FeatureCollection",
+        "features": [
+            {
+                "type": "Feature",
+                "geometry": {"type": "Polygon", "coordinates": [ring]},
+                "properties": {"local_id": "HZ-Z", "kind": "SHA"},
+            }
+        ],
+    }
+    path = tmp_path / "heights.geojson"
+    path.write_text(json.dumps(doc))
+    proc, report = imp(db_url, "hazards", path, check=True)
+    assert report["created"] == 1
+    warned = [i for i in report["issues"] if i["check"] == "heights_dropped"]
+    assert len(warned) == 1 and warned[0]["severity"] == "warning"
+    with store.session() as s:
+        hid = s.execute(select(t.Hazard.id).where(t.Hazard.local_id == "HZ-Z")).scalar_one()
+        geom = Registry(s).get("hazards", hid)["geometry"]
+    assert not shapely.has_z(geom)
+    assert shapely.equals_exact(geom, Polygon([p[:2] for p in ring]), 1e-12)
+    # the same through the registry directly (the API and field forms write through it)
+    with store.session() as s:
+        rid = Registry(s).add(
+            "hazards", {"local_id": "HZ-Z2", "kind": "SHA", "geometry": Polygon(ring)}
+        )
+    with store.session() as s:
+        assert not shapely.has_z(Registry(s).get("hazards", rid)["geometry"])
+
+
 def test_projected_numbers_labelled_as_degrees(db_url: str, tmp_path: Path) -> None:
     utm = gpd.GeoDataFrame(
         {"local_id": ["U"], "kind": ["SHA"]}, geometry=[box(46.90, 39.90, 46.91, 39.905)], crs=4326

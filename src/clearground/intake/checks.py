@@ -51,6 +51,19 @@ def check_geometries(
         area = shapely.buffer(country, BORDER_TOLERANCE_DEG)
         shapely.prepare(area)
     suspects: list[int] | range = range(len(geoms))
+    with_z = np.flatnonzero(shapely.has_z(geoms)) if len(geoms) else np.zeros(0, dtype=int)
+    if len(with_z):  # positions are kept in 2D: heights would fail a PostGIS column
+        geoms[with_z] = shapely.force_2d(geoms[with_z])
+        for i in with_z.tolist():
+            issues.append(
+                Issue(
+                    int(rows[i]),
+                    "geometry",
+                    "the geometry has heights (Z); only longitude and latitude are kept",
+                    "heights_dropped",
+                    severity="warning",
+                )
+            )
     cap = max_vertices()
     counts = shapely.get_num_coordinates(geoms) if len(geoms) else np.zeros(0, dtype=int)
     too_many = set(np.flatnonzero(counts > cap).tolist())

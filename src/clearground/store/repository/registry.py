@@ -260,6 +260,8 @@ class Registry:
         if "geometry" in row and geom is not None:
             if not isinstance(geom, BaseGeometry):
                 geom = row["geometry"] = _parse_geometry(geom, record)
+            if shapely.has_z(geom):  # positions are 2D (a PostGIS column refuses heights)
+                geom = row["geometry"] = shapely.force_2d(geom)
             if spec.geometry == "polygon":
                 check_polygon(geom, "geometry")
             elif spec.geometry == "point":
