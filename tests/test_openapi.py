@@ -31,7 +31,7 @@ from schemathesis.checks import not_a_server_error
 from schemathesis.core.result import Err
 from schemathesis.specs.openapi.checks import response_schema_conformance
 
-from clearground.store import tables as t
+from clearground.store import kinds
 from clearground.store.database import Store
 from clearground.web import ogc
 from clearground.web.app import create_app
@@ -45,7 +45,7 @@ EXAMPLES = int(os.environ.get("CLEARGROUND_FUZZ_EXAMPLES", "8"))
 # the ids of the rows ``fill`` made
 KNOWN_PATH_VALUES: dict[str, list[str]] = {
     "collection_id": list(ogc.COLLECTIONS),
-    "kind": list(t.RECORD_TABLES),
+    "kind": list(kinds.TABLES),
 }
 
 

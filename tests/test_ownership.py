@@ -20,6 +20,7 @@ import pytest
 from fastapi.testclient import TestClient
 from shapely.geometry import box, mapping
 
+from clearground.store import kinds
 from clearground.store import tables as t
 from clearground.store.database import Store
 from clearground.store.repository import Registry
@@ -369,7 +370,7 @@ def test_whose_a_record_is_one_rule_for_one_row_and_many(store: Store) -> None:
     }
     with store.session() as s:
         for kind in ("hazards", "finds", "activities"):
-            table: Any = t.RECORD_TABLES[kind]
+            table: Any = kinds.TABLES[kind]
             wanted = [rid for k, rid in expected if k == kind]
             rows = [
                 dict(r)

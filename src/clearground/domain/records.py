@@ -1,4 +1,6 @@
-"""What each record kind holds: its controlled fields and the shape of its geometry."""
+"""The rules of a record kind (``KindSpec``: its controlled fields, required fields and the shape of
+its geometry; each kind's are in its descriptor, ``store/kinds.py``) and the check of a
+controlled value."""
 
 from __future__ import annotations
 
@@ -23,41 +25,6 @@ class KindSpec:
     geometry_required: bool = False
     required: tuple[str, ...] = ()
 
-
-KINDS: dict[str, KindSpec] = {
-    "locations": KindSpec({"kind": e.LocationKind}, "any", required=("name", "kind")),
-    "organisations": KindSpec({"kind": e.OrganisationKind}, required=("name", "kind")),
-    "assets": KindSpec(
-        {"kind": e.AssetKind, "method": e.Method},
-        required=("name", "kind", "method", "organisation_id"),
-    ),
-    "ordnance": KindSpec({"category": e.DeviceCategory}, required=("code", "name", "category")),
-    "handovers": KindSpec(required=("handover_date", "handed_over_by")),
-    "records": KindSpec({"bearing_type": e.BearingType}, "polygon"),
-    "hazards": KindSpec(
-        {"kind": e.HazardKind, "status": e.HazardStatus, "contamination": e.Contamination},
-        "polygon",
-        True,
-        ("kind",),
-    ),
-    "activities": KindSpec(
-        {"kind": e.ActivityKind, "result": e.ReleaseResult, "method": e.Method},
-        "polygon",
-        True,
-        ("kind", "method", "organisation_id", "start_date"),
-    ),
-    "finds": KindSpec({"disposal": e.Disposal}, "point", True, ("ordnance_id", "found_date")),
-    "accidents": KindSpec({"kind": e.AccidentKind}, "point", True, ("kind", "accident_date")),
-    "victims": KindSpec(
-        {"sex": e.Sex, "age_group": e.AgeGroup, "status": e.VictimStatus, "outcome": e.Outcome},
-        required=("accident_id", "status", "outcome"),
-    ),
-    "funding": KindSpec(required=("donor_id", "amount", "currency", "funding_date")),
-    "exchange_rates": KindSpec(required=("rate_date", "currency", "quote_currency", "rate")),
-    "tasks": KindSpec(
-        {"status": e.TaskStatus, "kind": e.ActivityKind}, required=("organisation_id", "kind")
-    ),
-}
 
 REVIEW_STATUSES = tuple(s.value for s in e.ReviewStatus)
 

@@ -16,10 +16,10 @@ from typing import Any
 import pandas as pd
 from sqlalchemy import Date
 
-from clearground.domain.records import KINDS
 from clearground.intake import checks
 from clearground.intake.importer import _context
 from clearground.intake.report import Issue
+from clearground.store import kinds
 from clearground.store.repository import Registry, columns_of, table_of
 
 
@@ -29,7 +29,7 @@ def check_record(registry: Registry, kind: str, values: Mapping[str, Any]) -> li
     ``values["geometry"]`` is a Shapely geometry in lon/lat degrees, or absent. Errors and
     warnings are returned with ``row`` 1; nothing is written.
     """
-    spec = KINDS[kind]
+    spec = kinds.get(kind).rules
     context = _context(registry.session)
     row = {k: v for k, v in values.items() if k != "form"} | {"_row": 1}
     frame = pd.DataFrame([row])

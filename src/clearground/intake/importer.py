@@ -23,7 +23,6 @@ import yaml
 from sqlalchemy import JSON, Date, select
 
 from clearground.domain.errors import BadInput, TooLarge
-from clearground.domain.records import KINDS
 from clearground.domain.sameness import same_value
 from clearground.intake import checks, records, safety
 from clearground.intake.all_or_none import write_all_or_none
@@ -36,6 +35,7 @@ from clearground.intake.mapping import (
 )
 from clearground.intake.readers import Source, read_source
 from clearground.intake.report import ImportReport, Issue
+from clearground.store import kinds
 from clearground.store import tables as t
 from clearground.store.database import Store
 from clearground.store.repository import (
@@ -47,9 +47,19 @@ from clearground.store.repository import (
     table_of,
 )
 
-IGNORED_COLUMNS = SYSTEM_COLUMNS | {"category", "fid"}
-"""Columns of a file that are not imported (ignored with a warning): what the registry sets or
-computes, a find's category (from its ordnance) and GeoPackage's feature id."""
+IGNORED_COLUMNS = SYSTEM_COLUMNS | {"fid"}
+"""Columns of a file that are never imported: what the registry sets or computes and
+GeoPackage's feature id."""
+EXPORT_ONLY = frozenset({"category"})
+"""Columns exports add from a reference (a find's category, from its ordnance), ignored in a
+file of a kind that has no such column of its own (ordnance types do have a category)."""
+
+
+def ignored_columns(kind: str) -> frozenset[str]:
+    """The columns of a file of ``kind`` that are ignored, with a warning."""
+    return IGNORED_COLUMNS | (EXPORT_ONLY - set(columns_of(table_of(kind))))
+
+
 ALIASES = {"district": "location"}
 Progress = Callable[[str, int, int], None]
 
@@ -89,9 +99,13 @@ def read_input(
     mapping: Path | None = None,
     crs: str | None = None,
     limits: safety.Limits | None = None,
+    fields: set[str] | None = None,
 ) -> Input:
     """Read ``path`` (and its mapping) as an import of ``kind``; nothing is checked against
-    the database here, so uploads run this in a limited child process (``safety``)."""
+    the database here, so uploads run this in a limited child process (``safety``).
+
+    ``fields``: what a mapping may name (:func:`mapping_fields` of ``kind``, by default); the
+    parent passes it, so the child needs no kind registry of its own."""
     if kind == "records" and (path.is_dir() or path.suffix.lower() in safety.FORM_SUFFIXES):
         if path.suffix.lower() == ".zip":
             safety.check_content(path)
@@ -111,7 +125,7 @@ def read_input(
                 )
             return Input("form", n, issues, frame.copy(), frame=frame)
     plan = load_mapping(mapping)
-    fields = mapping_fields(kind)
+    fields = mapping_fields(kind) if fields is None else fields
     check_fields(plan, kind, fields)  # before the file is read
     source = read_source(path, plan, crs, limits)
     header = set(source.frame.columns) | set(source.raw.columns if source.raw is not None else [])
@@ -125,7 +139,8 @@ def mapping_fields(kind: str) -> set[str]:
     or computes), the names of the records it refers to, and their aliases."""
     cols = columns_of(table_of(kind))
     refs = REFERENCES.get(kind, {})
-    fields = {n for n in cols if n not in IGNORED_COLUMNS} | set(refs)
+    ignored = ignored_columns(kind)
+    fields = {n for n in cols if n not in ignored} | set(refs)
     fields |= {alias for alias, target in ALIASES.items() if target in fields}
     return fields | ({"form"} if kind == "records" else set())
 
@@ -162,7 +177,7 @@ def import_file(
     if limits is None:
         got = read_input(kind, path, mapping, crs)
     else:
-        args = (kind, path, mapping, crs, limits)
+        args = (kind, path, mapping, crs, limits, mapping_fields(kind))
         got = safety.run_limited(f"{__name__}:read_input", args, path.parent, limits)
     report = ImportReport(str(path), kind, got.unit, rows=got.rows, dry_run=dry_run)
     report.issues.extend(got.issues)
@@ -223,7 +238,7 @@ def check_and_write(
     """
     say = progress or _noop
     context = _context(registry.session)
-    spec = KINDS[kind]
+    spec = kinds.get(kind).rules
     report.issues += checks.check_geometries(
         frame, spec.geometry, spec.geometry_required, context["country"], fix_geometry, fix_swapped
     )
@@ -274,7 +289,8 @@ def _apply_mapping(source: Source, plan: Mapping, kind: str, report: ImportRepor
     for given, (field_name, _table, _col) in refs.items():
         if given in frame.columns and field_name in frame.columns:
             frame = frame.drop(columns=[field_name])  # ids differ between databases
-    system = [name for name in frame.columns if name in IGNORED_COLUMNS]
+    ignored = ignored_columns(kind)
+    system = [name for name in frame.columns if name in ignored]
     if system:  # what the registry sets or computes is never taken from a file
         report.issues.append(
             Issue(

@@ -11,6 +11,7 @@ from sqlalchemy import select
 from clearground.domain.errors import BadInput
 from clearground.scenario import azerbaijan
 from clearground.scenario.truth import truth_path_for, write_truth
+from clearground.store import kinds
 from clearground.store import tables as t
 from clearground.store.database import Store
 from clearground.store.repository import Registry, count
@@ -58,7 +59,7 @@ def build_demo(
         )
         for key, value in (("demo_seed", seed), ("demo_scale", scale)):
             session.merge(t.Setting(key=key, value=str(value)))
-        counts = {kind: count(session, kind) for kind in t.RECORD_TABLES}
+        counts = {kind: count(session, kind) for kind in kinds.TABLES}
         add_demo_users(session)
     path = truth_path_for(store.url, truth)
     write_truth(path, devices, records, summary)

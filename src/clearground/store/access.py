@@ -1,13 +1,14 @@
-"""Who may see which rows: the one copy of the row rules of the roles, used by every read path
-(REST lists and items, the review queue, exports, OGC API Features, the map layers) and by the
+"""Who may read, write and review which kinds, and see which rows: the one copy of the role
+rules, read from the kinds' descriptors (``store/kinds.py``: ``readers``, ``writers``,
+``reviewers``, ``owner``, ``donor_column``) and used by every read path (REST lists and items,
+the review queue, exports, OGC API Features, the map layers, the record pages) and by the
 write checks that ask whose a record is.
 
 - An **operator** reads only its own organisation's activities, tasks and assets (their
   ``organisation_id``) and finds (their activity's organisation), not those of the units
   under it; of the other kinds it reads every row its role may read.
 - A **donor** reads only its own funding (``donor_id``), approved.
-- Every other role reads every row of the kinds it may read (``may_read_kind`` in the web
-  layer decides the kinds).
+- Every other role reads every row of the kinds it may read (:func:`may_read`).
 
 A record's *owner* (whose it is, for the write rules) follows the same columns: the
 organisation of an activity, task or asset, the organisation of a find's activity.
@@ -17,49 +18,80 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, and_, false, or_, select
+from sqlalchemy import ColumnElement, and_, false, or_, select
 from sqlalchemy.orm import Session
 
+from clearground.store import kinds
 from clearground.store import tables as t
 from clearground.store.users import Principal
 
 READERS = frozenset({"admin", "im_officer", "operator", "manager"})
 """Roles that see exact positions (operators: only their organisation's activities and finds)."""
 
-OWNED_BY: dict[str, str] = {
-    "activities": "organisation_id",
-    "tasks": "organisation_id",
-    "assets": "organisation_id",
-}
-"""Kinds whose rows belong to an organisation by a column of their own."""
-THROUGH_ACTIVITY = frozenset({"finds"})
-"""Kinds whose rows belong to the organisation of their activity."""
-ORGANISATION_ROWS = frozenset({*OWNED_BY, *THROUGH_ACTIVITY})
-"""Kinds an operator reads only its own organisation's rows of."""
+
+def may_read(who: Principal, kind: str) -> bool:
+    """Whether ``who`` may read records of ``kind`` at all (its descriptor's ``readers``;
+    which rows: :func:`row_filter`). Anonymous users read no record."""
+    return not who.anonymous and who.role in kinds.get(kind).readers
 
 
-def activities_of(organisation_id: int) -> Select[Any]:
-    """Ids of the activities of an organisation (for the rows that belong through them)."""
-    return select(t.Activity.id).where(t.Activity.organisation_id == organisation_id)
+def may_write(who: Principal, kind: str) -> bool:
+    """Whether the role of ``who`` may create and edit records of ``kind`` (an operator: its
+    own organisation's, while drafts or rejected; the caller checks that)."""
+    return not who.anonymous and who.role in kinds.get(kind).writers
+
+
+def may_review(who: Principal, kind: str) -> bool:
+    """Whether ``who`` may approve and reject records of ``kind``."""
+    return not who.anonymous and who.role in kinds.get(kind).reviewers
+
+
+def owner_column(kind: str) -> str | None:
+    """The column of ``kind`` naming the organisation a row belongs to, if it has one."""
+    return kinds.get(kind).owner.column
+
+
+def by_organisation(kind: str) -> bool:
+    """Whether an operator reads only its own organisation's rows of ``kind``."""
+    return kinds.get(kind).owner.by_organisation
+
+
+def _through(kind: str) -> tuple[str, kinds.Kind] | None:
+    """For a kind whose rows are the organisation of the record they name: the reference
+    column and the kind it names."""
+    kind_ = kinds.get(kind)
+    column = kind_.owner.through
+    if column is None:
+        return None
+    ref = next(r for r in kind_.references if r.column == column)
+    return column, kinds.get(ref.target)
 
 
 def organisation_filter(kind: str, organisation_id: int | None) -> list[ColumnElement[bool]]:
     """Conditions keeping only the rows of ``kind`` that belong to ``organisation_id`` (none:
     no row); no condition for a kind whose rows belong to no organisation."""
-    if kind not in ORGANISATION_ROWS:
+    if not by_organisation(kind):
         return []
     if organisation_id is None:
         return [false()]
-    if kind in OWNED_BY:
-        table: Any = t.RECORD_TABLES[kind]
-        return [getattr(table, OWNED_BY[kind]) == organisation_id]
-    return [t.Find.activity_id.in_(activities_of(organisation_id))]
+    table: Any = kinds.get(kind).table
+    column = owner_column(kind)
+    if column is not None:
+        return [getattr(table, column) == organisation_id]
+    through = _through(kind)
+    assert through is not None
+    ref_column, target = through
+    target_table: Any = target.table
+    owned = select(target_table.id).where(
+        getattr(target_table, str(target.owner.column)) == organisation_id
+    )
+    return [getattr(table, ref_column).in_(owned)]
 
 
 def restricted_to(who: Principal, kind: str) -> tuple[bool, int | None]:
     """Whether ``who`` reads only one organisation's rows of ``kind``, and which (None: the
     user has no organisation, so no row)."""
-    if who.role == "operator" and kind in ORGANISATION_ROWS:
+    if who.role == "operator" and by_organisation(kind):
         return True, who.organisation_id
     return False, None
 
@@ -69,10 +101,15 @@ def row_filter(who: Principal, kind: str) -> list[ColumnElement[bool]]:
     restricted, organisation = restricted_to(who, kind)
     if restricted:
         return organisation_filter(kind, organisation)
-    if who.role == "donor" and kind == "funding":
+    donor_column = kinds.get(kind).donor_column
+    if who.role == "donor" and donor_column is not None:
         if who.organisation_id is None:
             return [false()]
-        return [t.Funding.donor_id == who.organisation_id, t.Funding.review_status == "approved"]
+        table: Any = kinds.get(kind).table
+        return [
+            getattr(table, donor_column) == who.organisation_id,
+            table.review_status == "approved",
+        ]
     return []
 
 
@@ -91,17 +128,21 @@ def owners_of(session: Session, kind: str, rows: list[dict[str, Any]]) -> dict[i
     queries for any number of rows."""
     out: dict[int, Any] = {}
     rest = rows
-    if kind in OWNED_BY:
-        return {r["id"]: r.get(OWNED_BY[kind]) for r in rows}
-    if kind in THROUGH_ACTIVITY:
-        # as they are read (row_filter): through their activity; one without is the centre's
-        of_activity = _in_chunks(
+    column = owner_column(kind)
+    if column is not None:
+        return {r["id"]: r.get(column) for r in rows}
+    through = _through(kind)
+    if through is not None:
+        # as they are read (row_filter): through the record named; one without is the centre's
+        ref_column, target = through
+        target_table: Any = target.table
+        of_target = _in_chunks(
             session,
-            t.Activity.id,
-            t.Activity.organisation_id,
-            {r["activity_id"] for r in rows if r.get("activity_id") is not None},
+            target_table.id,
+            getattr(target_table, str(target.owner.column)),
+            {r[ref_column] for r in rows if r.get(ref_column) is not None},
         )
-        return {r["id"]: of_activity.get(r.get("activity_id")) for r in rows}
+        return {r["id"]: of_target.get(r.get(ref_column)) for r in rows}
     edited = [r["id"] for r in rest if (r.get("version") or 1) > 1]
     first = author_organisations(session, kind, edited)
     authors = {r.get("updated_by") for r in rest if (r.get("version") or 1) <= 1} - {None}

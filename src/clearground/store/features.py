@@ -14,17 +14,17 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-from collections.abc import Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 import shapely
 from shapely.geometry import Point, box
 from shapely.geometry.base import BaseGeometry
-from sqlalchemy import ColumnElement, and_, func, or_, select, true
+from sqlalchemy import ColumnElement, and_, false, func, or_, select, true
 from sqlalchemy.orm import Session
 
-from clearground.store import access
+from clearground.store import access, kinds
 from clearground.store import tables as t
 from clearground.store.access import READERS
 from clearground.store.spatial import BBox, bbox_clause, id_in, wkb
@@ -37,107 +37,66 @@ GRID_DEG = 0.1
 @dataclass(frozen=True)
 class Collection:
     id: str
-    kind: str  # record kind (RECORD_TABLES key), for bbox_clause
+    kind: str  # record kind (a key of kinds.KINDS), for bbox_clause
     table: Any
     title: str
     date: str | None  # the column the ``datetime`` parameter filters on
     properties: tuple[str, ...]  # for roles that read exact data
     public_properties: tuple[str, ...]  # for public and donors
     sensitive: bool = True  # coarsened for public and donors
+    public: bool = True  # public and donors see its approved records as coarse points (else none)
 
 
-COLLECTIONS = {
-    c.id: c
-    for c in (
-        Collection(
-            "hazards",
-            "hazards",
-            t.Hazard,
-            "Hazardous areas (SHA/CHA)",
-            "info_date",
-            (
-                "local_id",
-                "kind",
-                "status",
-                "contamination",
-                "name",
-                "expected_devices",
-                "estimated_area_m2",
-                "area_m2",
-                "info_date",
-                "review_status",
-            ),
-            ("local_id", "kind", "status", "contamination", "area_m2", "info_date"),
-        ),
-        Collection(
-            "records",
-            "records",
-            t.MinefieldRecord,
-            "Minefield records (perimeters)",
-            "laid_date",
-            (
-                "local_id",
-                "record_number",
-                "laid_date",
-                "claimed_ap",
-                "claimed_at",
-                "claimed_total",
-                "reliability",
-                "area_m2",
-                "info_date",
-                "review_status",
-            ),
-            ("local_id", "laid_date", "claimed_total", "reliability"),
-        ),
-        Collection(
-            "activities",
-            "activities",
-            t.Activity,
-            "Survey and clearance activities",
-            "end_date",
-            (
-                "local_id",
-                "kind",
-                "result",
-                "method",
-                "organisation_id",
-                "start_date",
-                "end_date",
-                "area_m2",
-                "review_status",
-            ),
-            ("local_id", "kind", "result", "method", "start_date", "end_date", "area_m2"),
-        ),
-        Collection(
-            "finds",
-            "finds",
-            t.Find,
-            "Finds of explosive ordnance",
-            "found_date",
-            ("local_id", "ordnance_id", "quantity", "found_date", "disposal", "review_status"),
-            ("local_id", "ordnance_id", "quantity", "found_date"),
-        ),
-        Collection(
-            "accidents",
-            "accidents",
-            t.Accident,
-            "Accidents and incidents",
-            "accident_date",
-            ("local_id", "kind", "accident_date", "description", "review_status"),
-            ("local_id", "kind", "accident_date"),
-        ),
-        Collection(
-            "districts",
-            "locations",
-            t.Location,
-            "Districts",
-            None,
-            ("name", "code", "population"),
-            ("name", "code", "population"),
-            sensitive=False,
-        ),
+DISTRICTS = Collection(
+    "districts",
+    "locations",
+    t.Location,
+    "Districts",
+    None,
+    ("name", "code", "population"),
+    ("name", "code", "population"),
+    sensitive=False,
+)
+"""The districts (locations of kind district): public, exact, not a record kind's collection."""
+
+
+def of_kind(kind: kinds.Kind) -> Collection:
+    """The collection of a kind that has one (its descriptor's ``collection``)."""
+    c = kind.collection
+    assert c is not None, kind.name
+    return Collection(
+        kind.name,
+        kind.name,
+        kind.table,
+        c.title,
+        c.date or kind.date,
+        c.properties,
+        c.public_properties,
+        public=kind.public is kinds.Public.COARSE,
     )
-}
+
+
+class _Collections(Mapping[str, Collection]):
+    """The collections by id: the kinds' that have one, in the registry's order, then the
+    districts."""
+
+    def _all(self) -> dict[str, Collection]:
+        out = {k.name: of_kind(k) for k in kinds.with_collection()}
+        out[DISTRICTS.id] = DISTRICTS
+        return out
+
+    def __getitem__(self, id_: str) -> Collection:
+        return self._all()[id_]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._all())
+
+    def __len__(self) -> int:
+        return len(self._all())
+
+
+COLLECTIONS: Mapping[str, Collection] = _Collections()
+"""Every collection of OGC API Features by id (from the kinds' descriptors)."""
 
 
 def coarse(geom: BaseGeometry) -> Point:
@@ -166,8 +125,8 @@ def filters(who: Principal, col: Collection) -> list[ColumnElement[bool]]:
     if col.id == "districts":
         where.append(t.Location.kind == "district")
     if not exact_for(who, col):
-        where.append(table.review_status == "approved")
-    where.extend(access.row_filter(who, col.id))
+        where.append(table.review_status == "approved" if col.public else false())
+    where.extend(access.row_filter(who, col.kind))
     return where
 
 

@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session, aliased
 
 from clearground.domain.errors import BadInput
 from clearground.domain.names import fold
-from clearground.store import access
+from clearground.store import access, kinds
 from clearground.store import tables as t
 from clearground.store.repository.columns import table_of
 
@@ -287,14 +287,6 @@ def funding_frames(session: Session, f: Filters) -> tuple[pd.DataFrame, pd.DataF
 
 # --- exports -----------------------------------------------------------------------------------
 
-DATE_COLUMN = {
-    "activities": "end_date",
-    "finds": "found_date",
-    "accidents": "accident_date",
-    "funding": "funding_date",
-    "handovers": "handover_date",
-    "exchange_rates": "rate_date",
-}
 HIDDEN = {"min_x", "min_y", "max_x", "max_y", "rows_geometry", "mines_geometry"}
 
 
@@ -309,11 +301,11 @@ def export_frame(session: Session, kind: str, f: Filters) -> gpd.GeoDataFrame | 
     table = table_of(kind)
     cols = [c for c in table.__table__.columns if c.key not in HIDDEN]  # type: ignore
     stmt: Any = select(*cols)
-    date_col = DATE_COLUMN.get(kind, "info_date")
+    date_col = kinds.get(kind).date
     if kind == "victims":
         stmt = stmt.join(t.Accident, t.Accident.id == t.Victim.accident_id)
         stmt = _dates(stmt, t.Accident.accident_date, f)
-    elif hasattr(table, date_col):
+    elif date_col is not None and hasattr(table, date_col):
         stmt = _dates(stmt, getattr(table, date_col), f)
     if f.approved_only:
         stmt = stmt.where(table.review_status == "approved")  # type: ignore[attr-defined]

@@ -15,7 +15,7 @@ from typing import Any
 from sqlalchemy import func, select, true
 from sqlalchemy.orm import Session
 
-from clearground.store import access
+from clearground.store import access, kinds
 from clearground.store import tables as t
 from clearground.store.repository import table_of
 from clearground.store.users import Principal
@@ -88,9 +88,9 @@ def review_rows(
     """The ``QUEUE_FIELDS`` of the records of ``kind`` in review ``status`` that ``who`` sees
     in its queue, longest waiting first: an operator its organisation's rows (of kinds without
     an organisation column, those its organisation's users created)."""
-    table: Any = t.RECORD_TABLES[kind]
+    table: Any = kinds.TABLES[kind]
     where = [table.review_status == status, *access.row_filter(who, kind)]
-    if who.role == "operator" and kind not in access.ORGANISATION_ROWS:
+    if who.role == "operator" and not access.by_organisation(kind):
         where.append(access.created_by_organisation(kind, table, who.organisation_id))
     rows = session.execute(
         select(*(getattr(table, c) for c in QUEUE_FIELDS))

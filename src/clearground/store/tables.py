@@ -305,24 +305,6 @@ class ImportJob(Base):
     updated_at: Mapped[dt.datetime] = mapped_column(DateTime, default=_now)
 
 
-RECORD_TABLES: dict[str, type[Base]] = {
-    "locations": Location,
-    "organisations": Organisation,
-    "assets": Asset,
-    "ordnance": Ordnance,
-    "handovers": Handover,
-    "records": MinefieldRecord,
-    "hazards": Hazard,
-    "activities": Activity,
-    "finds": Find,
-    "accidents": Accident,
-    "victims": Victim,
-    "funding": Funding,
-    "exchange_rates": ExchangeRate,
-    "tasks": Task,
-}
-"""Record kinds by their command-line name (``import KIND``, ``export KIND``)."""
-
 SPATIAL_TABLES = [Location, MinefieldRecord, Hazard, Activity, Find, Accident]
 
 

@@ -4,7 +4,8 @@ Messages live in ``locale/*.yaml``, one file per part of the interface, each key
 text in every language (``{en: ..., az: ..., ru: ...}``). The language of a request comes
 from ``?lang=xx`` (remembered in the ``lang`` cookie), then the cookie, then the browser's
 ``Accept-Language``; English otherwise. A key missing in a language falls back to English;
-a test checks that none is missing.
+a test checks that none is missing. The names of the record kinds (``kind.NAME``) are their
+descriptors' labels.
 """
 
 from __future__ import annotations
@@ -16,6 +17,10 @@ from importlib import resources
 import yaml
 from starlette.requests import Request
 
+from clearground.store import kinds
+
+KIND_PREFIX = "kind."
+"""Messages ``kind.NAME`` are the kinds' labels, from their descriptors (``store/kinds.py``)."""
 LANGUAGES: dict[str, str] = {"en": "English", "az": "Azərbaycanca", "ru": "Русский"}
 DEFAULT = "en"
 
@@ -53,6 +58,8 @@ def translator(lang: str) -> Callable[..., str]:
     messages = catalogue()
 
     def _(key: str, **values: object) -> str:
+        if key.startswith(KIND_PREFIX) and key not in messages:
+            return kinds.label(key[len(KIND_PREFIX) :], lang) or key
         texts: Mapping[str, str] = messages.get(key, {})
         text = texts.get(lang) or texts.get(DEFAULT) or key
         return text.format(**values) if values else text

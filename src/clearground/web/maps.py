@@ -137,7 +137,7 @@ def select_mask(
     # the role rules (store/access.py), as features.filters applies them in SQL
     if not features.exact_for(who, col):
         mask &= index.review == REVIEW_STATUSES.index("approved")
-    restricted, own = access.restricted_to(who, col.id)
+    restricted, own = access.restricted_to(who, col.kind)
     if restricted:
         mask &= index.organisation == (own if own is not None else NO_ID - 1)
     # the filters asked for

@@ -16,9 +16,9 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy import JSON, Date, Float, Integer, Numeric
 
-from clearground.domain.records import KINDS
 from clearground.store import record_reads as reads
 from clearground.store import tables as t
+from clearground.store.kinds import KINDS
 from clearground.store.repository import BBOX, REFERENCES, SYSTEM_COLUMNS, Registry, columns_of
 from clearground.store.types import GeometryType
 from clearground.store.users import Principal
@@ -30,7 +30,6 @@ router = APIRouter(include_in_schema=False)
 
 NOT_IN_FORM = SYSTEM_COLUMNS
 SELECT_REFS = {t.Organisation, t.Ordnance, t.Handover}
-PAGE_KINDS = tuple(t.RECORD_TABLES)
 
 
 def _gate(request: Request, who: Principal, allowed: bool) -> Response | None:
@@ -46,10 +45,10 @@ def _gate(request: Request, who: Principal, allowed: bool) -> Response | None:
 
 def form_fields(session: Any, kind: str) -> list[dict[str, Any]]:
     """The inputs of the entry form for ``kind``: name, type, choices, required."""
-    spec = KINDS[kind]
+    spec = KINDS[kind].rules
     refs = {field: (name, table, col) for name, (field, table, col) in REFERENCES[kind].items()}
     fields = []
-    for name, column in columns_of(t.RECORD_TABLES[kind]).items():
+    for name, column in columns_of(KINDS[kind].table).items():
         if name in NOT_IN_FORM or isinstance(column.type, GeometryType):
             continue
         entry: dict[str, Any] = {
@@ -99,14 +98,14 @@ def records_page(
     q: str | None = None,
 ) -> Response:
     """Records of one kind the user may read, newest first."""
-    readable = [k for k in PAGE_KINDS if api.may_read_kind(who, k)]
-    if kind not in t.RECORD_TABLES:  # none asked: hazards, or the first kind the role reads
+    readable = [k for k in KINDS if api.may_read_kind(who, k)]
+    if kind not in KINDS:  # none asked: hazards, or the first kind the role reads
         kind = "hazards" if "hazards" in readable or not readable else readable[0]
     gate = _gate(request, who, api.may_read_kind(who, kind))
     if gate:
         return gate
     listing = api.list_records(request, kind, who, review_status, q, 200, 0)
-    kinds = [k for k in PAGE_KINDS if api.may_read_kind(who, k)]
+    kinds = [k for k in KINDS if api.may_read_kind(who, k)]
     can_write = _may_write(who, kind)
     return render(
         request,
@@ -153,7 +152,7 @@ def new_record_page(request: Request, kind: str, who: CurrentUser) -> Response:
             "fields": fields,
             "values": {},
             "record": None,
-            "geometry_shape": KINDS[kind].geometry,
+            "geometry_shape": KINDS[kind].rules.geometry,
         },
         who,
     )
@@ -218,7 +217,7 @@ def edit_record_page(request: Request, kind: str, record_id: int, who: CurrentUs
             "fields": fields,
             "values": values,
             "record": row,
-            "geometry_shape": KINDS[kind].geometry,
+            "geometry_shape": KINDS[kind].rules.geometry,
         },
         who,
     )
@@ -240,9 +239,7 @@ def review_page(request: Request, who: CurrentUser, status: str = "submitted") -
 @router.get("/import", response_class=HTMLResponse)
 def import_page(request: Request, who: CurrentUser) -> Response:
     """Import a file from the browser; the report is shown on the page."""
-    kinds = [k for k in PAGE_KINDS if _may_write(who, k)]
-    if who.role == "operator":
-        kinds = [k for k in kinds if k in api.OPERATOR_WRITES]
+    kinds = [k for k in KINDS if _may_write(who, k)]
     gate = _gate(request, who, bool(kinds))
     if gate:
         return gate

@@ -39,7 +39,7 @@ from sqlalchemy.orm import Session
 from clearground.domain.errors import BadInput, StaleVersion
 from clearground.domain.sameness import same_value
 from clearground.intake.entry import check_record
-from clearground.store import access
+from clearground.store import access, kinds
 from clearground.store import record_reads as reads
 from clearground.store import tables as t
 from clearground.store.repository import (
@@ -55,26 +55,9 @@ from clearground.store.types import GeometryType
 from clearground.store.users import Principal
 from clearground.web.auth import ApiError, CurrentUser, check_write, store_of
 
-REVIEWERS = frozenset({"admin", "im_officer"})
+REVIEWERS = kinds.REVIEWERS
 MAX_INT = 2**31 - 1
 """Ids and offsets above this (32-bit ``Integer`` columns on PostgreSQL) match nothing."""
-OPERATOR_WRITES = frozenset({"hazards", "records", "activities", "finds", "accidents", "tasks"})
-OPERATOR_READS = frozenset(
-    {
-        "hazards",
-        "records",
-        "accidents",
-        "activities",
-        "finds",
-        "tasks",
-        "assets",
-        "ordnance",
-        "organisations",
-        "locations",
-        "handovers",
-    }
-)
-ORG_OWNED = access.OWNED_BY
 HIDDEN = frozenset(BBOX)
 BOOKKEEPING = frozenset({"version", "updated_by", "updated_at", "change_note", *HIDDEN})
 """Not part of a record's content in diffs and edits (the box is derived from the geometry)."""
@@ -97,33 +80,26 @@ def check_kind(kind: str) -> type[t.Base]:
         raise ApiError(
             404,
             "not_found",
-            f"no record kind '{kind}'; kinds: {', '.join(t.RECORD_TABLES)}",
+            f"no record kind '{kind}'; kinds: {', '.join(kinds.KINDS)}",
             "kind",
         ) from None
 
 
 def may_read_kind(who: Principal, kind: str) -> bool:
-    if who.anonymous:
-        return False
-    if who.role in ("admin", "im_officer"):
-        return True
-    if who.role == "manager":
-        return kind != "victims"
-    if who.role == "operator":
-        return kind in OPERATOR_READS
-    if who.role == "donor":
-        return kind == "funding"
-    return False
+    """Whether ``who`` reads records of ``kind`` (the descriptor's readers)."""
+    return access.may_read(who, kind)
+
+
+def operator_writes(kind: str) -> bool:
+    """Whether operators enter records of ``kind`` (their own organisation's)."""
+    return "operator" in kinds.get(kind).writers
 
 
 def check_may_write(who: Principal, kind: str) -> None:
-    if who.role in REVIEWERS and not who.anonymous:
-        return
-    if who.role == "operator" and kind in OPERATOR_WRITES:
-        if who.organisation_id is None:
-            raise ApiError(403, "forbidden", "an operator user needs an organisation to write")
-        return
-    raise _deny(who, f"write {kind}")
+    if not access.may_write(who, kind):
+        raise _deny(who, f"write {kind}")
+    if who.role == "operator" and who.organisation_id is None:
+        raise ApiError(403, "forbidden", "an operator user needs an organisation to write")
 
 
 def check_may_edit(who: Principal, session: Session, kind: str, current: dict) -> None:
@@ -144,6 +120,15 @@ def check_may_edit(who: Principal, session: Session, kind: str, current: dict) -
         )
 
 
+def _owner_field(kind: str) -> str:
+    """The input field that says whose a record of ``kind`` is (for error messages): the
+    reference naming its organisation, or the record it belongs through; else its local id."""
+    owner = kinds.get(kind).owner
+    column = owner.column or owner.through
+    ref = next((r for r in kinds.get(kind).references if r.column == column), None)
+    return ref.name if ref is not None else "local_id"
+
+
 def check_owned_write(who: Principal, session: Session, kind: str, record_id: int) -> None:
     """After a write, before its commit: an operator's record must still be its own
     organisation's (403 otherwise; the caller's transaction is then rolled back). Checked on
@@ -152,13 +137,15 @@ def check_owned_write(who: Principal, session: Session, kind: str, record_id: in
     if who.role in REVIEWERS:
         return
     current = reads.current_row(session, kind, record_id)
-    if kind in access.THROUGH_ACTIVITY and current.get("activity_id") is None:
+    through = kinds.get(kind).owner.through
+    if through is not None and current.get(through) is None:
         raise ApiError(
             403,
             "forbidden",
-            f"{kind} {current.get('local_id') or record_id} names no activity; an operator's "
-            "finds name the activity (of its own organisation) they were made in",
-            "activity",
+            f"{kind} {current.get('local_id') or record_id} names no {_owner_field(kind)}; an "
+            f"operator's {kind} name the {_owner_field(kind)} (of its own organisation) they "
+            "belong to",
+            _owner_field(kind),
         )
     if access.owner_of(session, kind, record_id, current) != who.organisation_id:
         raise ApiError(
@@ -166,7 +153,7 @@ def check_owned_write(who: Principal, session: Session, kind: str, record_id: in
             "forbidden",
             f"{kind} {current.get('local_id') or record_id} would belong to another "
             "organisation; operators write their own organisation's records",
-            "activity" if kind == "finds" else ORG_OWNED.get(kind, "local_id"),
+            _owner_field(kind),
         )
 
 
@@ -197,7 +184,7 @@ def check_owned_import(who: Principal, session: Session, kind: str, since: dt.da
     if foreign:
         raise BadInput(
             f"{len(foreign)} of the {kind} belong to another organisation: {_listed(foreign)}",
-            field="organisation" if kind in ORG_OWNED else "local_id",
+            field=_owner_field(kind),
             fix="Operators import their own organisation's records only; give new records "
             "their own local ids, and ask an IM officer to change another organisation's",
         )
@@ -219,9 +206,8 @@ def check_owned_import(who: Principal, session: Session, kind: str, since: dt.da
 def check_may_review(who: Principal, kind: str) -> None:
     if who.anonymous:
         raise _deny(who, "review")
-    if who.role in REVIEWERS or (who.role == "manager" and kind == "tasks"):
-        return
-    raise _deny(who, f"approve or reject {kind}")
+    if not access.may_review(who, kind):
+        raise _deny(who, f"approve or reject {kind}")
 
 
 # --- values in and out ------------------------------------------------------------------------
@@ -436,10 +422,11 @@ def create_record(
     values = parse_values(kind, dict(body.values))
     # an operator's record is its organisation's unless named (by id, name or short name): a
     # name is resolved by the registry, and another organisation's record refused once written
-    unnamed = values.get(ORG_OWNED.get(kind, "")) is None and not values.get("organisation")
-    if who.role == "operator" and kind in ORG_OWNED and unnamed:
+    column = access.owner_column(kind)
+    unnamed = column is not None and values.get(column) is None and not values.get("organisation")
+    if who.role == "operator" and column is not None and unnamed:
         values.pop("organisation", None)
-        values[ORG_OWNED[kind]] = who.organisation_id
+        values[column] = who.organisation_id
     status = "submitted" if body.submit else "draft"
     with store_of(request).session(write=True) as session:
         registry = Registry(session, user=who.name)
@@ -653,21 +640,6 @@ def record_diff(
         }
 
 
-REVIEW_KINDS = (
-    "hazards",
-    "records",
-    "activities",
-    "finds",
-    "accidents",
-    "victims",
-    "tasks",
-    "handovers",
-    "funding",
-    "organisations",
-    "assets",
-)
-
-
 @router.get("/review")
 def review_queue(
     request: Request,
@@ -681,10 +653,10 @@ def review_queue(
         raise _deny(who, "see the review queue")
     out: list[dict[str, Any]] = []
     with store_of(request).session() as session:
-        for kind in REVIEW_KINDS:
+        for kind in [k.name for k in kinds.KINDS.values() if k.in_review_queue]:
             if not may_read_kind(who, kind):
                 continue
-            if who.role == "operator" and kind not in OPERATOR_WRITES:
+            if who.role == "operator" and not operator_writes(kind):
                 continue
             rows = reads.review_rows(session, who, kind, status, limit)
             out.extend(

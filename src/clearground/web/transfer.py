@@ -24,10 +24,9 @@ from starlette.background import BackgroundTask
 from clearground.domain.errors import BadInput
 from clearground.intake.importer import import_file
 from clearground.intake.safety import Limits
-from clearground.store import access
+from clearground.store import access, kinds
 from clearground.store import queries as q
 from clearground.store import record_reads as reads
-from clearground.store import tables as t
 from clearground.store.export import FORMATS, write_export
 from clearground.store.repository import Registry
 from clearground.store.users import Principal
@@ -41,7 +40,6 @@ from clearground.web.auth import (
     store_of,
 )
 from clearground.web.records import (
-    OPERATOR_WRITES,
     REVIEWERS,
     check_kind,
     check_may_write,
@@ -55,7 +53,14 @@ MEDIA = {
     "csv": "text/csv",
     "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
 }
-EXPORT_KINDS = (*t.RECORD_TABLES, "recorded_mines")
+DERIVED_EXPORTS = ("recorded_mines",)
+"""Exports that are not a record kind: a minefield record's expected mines, one point each."""
+
+
+def export_kinds() -> tuple[str, ...]:
+    """What ``GET /api/export/{kind}`` serves: every record kind, and the derived exports."""
+    return (*kinds.KINDS, *DERIVED_EXPORTS)
+
 
 router = APIRouter(prefix="/api", tags=["files"])
 
@@ -79,16 +84,16 @@ def export(
     organisation: str | None = None,
 ) -> FileResponse:
     """Records of one kind as a file, every review status, with a review_status column."""
-    if kind not in EXPORT_KINDS:
+    if kind not in export_kinds():
         raise ApiError(
-            404, "not_found", f"no export kind '{kind}'; kinds: {', '.join(EXPORT_KINDS)}", "kind"
+            404, "not_found", f"no export kind '{kind}'; kinds: {', '.join(export_kinds())}", "kind"
         )
     readable = "records" if kind == "recorded_mines" else kind
     if not may_read_kind(who, readable) or who.role == "donor":
         if who.anonymous:
             raise ApiError(401, "unauthorized", "sign in or send an API token")
         raise ApiError(403, "forbidden", f"the role '{who.role}' may not export {kind}")
-    restricted, own_id = access.restricted_to(who, kind)
+    restricted, own_id = access.restricted_to(who, readable)
     if restricted:
         own = _organisation_name(request, who)
         if own is None:
@@ -248,8 +253,6 @@ async def import_upload(
     progress and, once done, the same report (or error) as a plain import answers."""
     check_kind(kind)
     check_may_write(who, kind)
-    if who.role == "operator" and kind not in OPERATOR_WRITES:
-        raise ApiError(403, "forbidden", f"operators may not import {kind}")
     limits = Limits.from_env()
     store = store_of(request)
     folder: Path | None = Path(tempfile.mkdtemp(prefix="clearground-import-"))

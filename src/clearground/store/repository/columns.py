@@ -6,7 +6,7 @@ from __future__ import annotations
 from functools import cache
 from typing import Any
 
-from clearground.domain.errors import BadInput
+from clearground.store import kinds
 from clearground.store import tables as t
 
 SERVER_SET = ("id", "version", "review_status", "rejection_reason", "updated_by", "updated_at")
@@ -20,68 +20,17 @@ SYSTEM_COLUMNS = frozenset({*SERVER_SET, "change_note", *DERIVED})
 """Everything in a row that is not the user's content: the one list the importer (ignored
 with a warning), revert, the API (not editable) and the record pages (not in the form) use."""
 
-# (kind, name given) -> (field set, target table, column looked up)
-REFERENCES: dict[str, dict[str, tuple[str, type[t.Base], str]]] = {
-    "locations": {"parent": ("parent_id", t.Location, "name")},
-    "organisations": {"parent": ("parent_id", t.Organisation, "name")},
-    "assets": {"organisation": ("organisation_id", t.Organisation, "name")},
-    "records": {
-        "handover": ("handover_id", t.Handover, "local_id"),
-        "location": ("location_id", t.Location, "name"),
-    },
-    "hazards": {
-        "location": ("location_id", t.Location, "name"),
-        "record": ("minefield_record_id", t.MinefieldRecord, "local_id"),
-    },
-    "activities": {
-        "hazard": ("hazard_id", t.Hazard, "local_id"),
-        "organisation": ("organisation_id", t.Organisation, "name"),
-        "asset": ("asset_id", t.Asset, "local_id"),
-        "task": ("task_id", t.Task, "local_id"),
-    },
-    "finds": {
-        "activity": ("activity_id", t.Activity, "local_id"),
-        "ordnance": ("ordnance_id", t.Ordnance, "code"),
-        "location": ("location_id", t.Location, "name"),
-    },
-    "accidents": {
-        "location": ("location_id", t.Location, "name"),
-        "activity": ("activity_id", t.Activity, "local_id"),
-        "ordnance": ("ordnance_id", t.Ordnance, "code"),
-    },
-    "victims": {
-        "accident": ("accident_id", t.Accident, "local_id"),
-        "home_location": ("home_location_id", t.Location, "name"),
-    },
-    "funding": {
-        "donor": ("donor_id", t.Organisation, "name"),
-        "recipient": ("recipient_id", t.Organisation, "name"),
-    },
-    "exchange_rates": {},
-    "handovers": {},
-    "ordnance": {},
-    "tasks": {
-        "hazard": ("hazard_id", t.Hazard, "local_id"),
-        "organisation": ("organisation_id", t.Organisation, "name"),
-        "asset": ("asset_id", t.Asset, "local_id"),
-    },
-}
+REFERENCES = kinds.REFERENCES
+"""``{kind: {name given: (column set, target table, column looked up)}}``, from the kinds'
+descriptors."""
 
 
 def table_of(kind: str) -> type[t.Base]:
-    try:
-        return t.RECORD_TABLES[kind]
-    except KeyError:
-        raise BadInput(
-            f"unknown record kind '{kind}'",
-            field="kind",
-            value=kind,
-            fix=f"Use one of: {', '.join(t.RECORD_TABLES)}",
-        ) from None
+    return kinds.get(kind).table
 
 
 def kind_of(table: type[t.Base]) -> str:
-    return next(k for k, v in t.RECORD_TABLES.items() if v is table)
+    return kinds.of_table(table).name
 
 
 @cache

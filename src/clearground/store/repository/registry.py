@@ -23,7 +23,8 @@ from clearground.domain.errors import BadInput, NotFound, StaleVersion
 from clearground.domain.geometry import areas_m2, check_lonlat, check_polygon
 from clearground.domain.minefield_record import build_record
 from clearground.domain.names import fold
-from clearground.domain.records import KINDS, REVIEW_STATUSES, check_choice
+from clearground.domain.records import REVIEW_STATUSES, check_choice
+from clearground.store import kinds
 from clearground.store import tables as t
 from clearground.store.data_version import mark_changed
 from clearground.store.repository.bulk import (
@@ -194,7 +195,7 @@ class Registry:
         (``creating``) starts in ``status``, which only the calling code chooses.
         """
         table = table_of(kind)
-        spec = KINDS[kind]
+        spec = kinds.get(kind).rules
         cols = columns_of(table)
         record = str(values.get("local_id")) if values.get("local_id") else None
         given = [name for name in SERVER_SET if name in values]
