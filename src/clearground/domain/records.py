@@ -5,8 +5,10 @@ controlled value."""
 from __future__ import annotations
 
 import difflib
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
+from typing import Any
 
 from clearground.domain import enums as e
 from clearground.domain.errors import BadInput
@@ -17,13 +19,17 @@ class KindSpec:
     """Rules of one record kind.
 
     ``enums`` maps a field to its vocabulary; ``geometry`` is "polygon", "point", "any" or
-    None; ``required`` lists fields that must be given on creation.
+    None; ``required`` lists fields that must be given on creation; ``check``, the kind's
+    own rule over a whole record (its values once their types are checked, and the local id
+    for messages), raising :class:`BadInput`: the registry calls it on every write, whatever
+    the path (entry, edit, import, field forms).
     """
 
     enums: dict[str, type[StrEnum]] = field(default_factory=dict)
     geometry: str | None = None
     geometry_required: bool = False
     required: tuple[str, ...] = ()
+    check: Callable[[Mapping[str, Any], str | None], None] | None = None
 
 
 REVIEW_STATUSES = tuple(s.value for s in e.ReviewStatus)

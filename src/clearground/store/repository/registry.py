@@ -255,6 +255,8 @@ class Registry:
                     field=missing[0],
                     record=record,
                 )
+        if spec.check is not None:
+            spec.check(row, record)  # the kind's own rule (domain/), on every path
         if kind == "records" and "form" in row:
             self._derive_record(row, record)
         geom = row.get("geometry")
