@@ -83,6 +83,13 @@ ROWS: dict[str, dict[str, Any]] = {
         "rate": "1.35",
     },
     "tasks": {"hazard": "H3", "organisation": "Alpha", "kind": "clearance"},
+    "monitoring_visits": {  # of the task this test imported just before
+        "task": "KIND-tasks",
+        "visit_date": "2023-09-12",
+        "kind": "routine",
+        "result": "satisfactory",
+        "minor_findings": "1",
+    },
 }
 REVIEWERS = ("admin", "im_officer")
 

@@ -160,3 +160,20 @@ RELIABILITY_GRADES = {
     6: "not evaluated",
 }
 SOURCE_GRADES = ("A", "B", "C", "D", "E", "F")
+
+
+class VisitKind(StrEnum):
+    """Why a monitoring visit (IMAS 07.40) was made."""
+
+    ROUTINE = "routine"
+    UNANNOUNCED = "unannounced"
+    FOLLOW_UP = "follow_up"  # after a visit that asked for corrective action
+    PRE_ACCREDITATION = "pre_accreditation"
+
+
+class VisitResult(StrEnum):
+    """What a monitoring visit concluded (``domain/monitoring.py`` ties it to the findings)."""
+
+    SATISFACTORY = "satisfactory"
+    CORRECTIVE_ACTION = "corrective_action"
+    WORK_SUSPENDED = "work_suspended"

@@ -26,6 +26,7 @@ from typing import Any
 
 from clearground.domain import enums as e
 from clearground.domain.errors import BadInput
+from clearground.domain.monitoring import check_visit
 from clearground.domain.records import KindSpec
 from clearground.store import tables as t
 
@@ -380,6 +381,20 @@ _BUILT_IN = (
         owner=_BY_ORGANISATION,
         writers=_OPERATOR_WRITES,
         reviewers=REVIEWERS | {"manager"},
+    ),
+    Kind(
+        "monitoring_visits",
+        "monitoring visit",
+        t.MonitoringVisit,
+        KindSpec(
+            {"kind": e.VisitKind, "result": e.VisitResult},
+            required=("task_id", "visit_date", "kind", "result"),
+            check=check_visit,
+        ),
+        {"en": "Monitoring visits", "az": "Monitorinq səfərləri", "ru": "Инспекционные визиты"},
+        (_ref("task", "tasks"),),
+        date="visit_date",
+        owner=Owner(through="task_id"),
     ),
 )
 

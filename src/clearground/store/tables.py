@@ -258,6 +258,24 @@ class Task(RecordColumns, Base):
     description: Mapped[str | None] = mapped_column(Text)
 
 
+class MonitoringVisit(RecordColumns, Base):
+    """A visit of the national authority's monitors to an operator's task (IMAS 07.40): when,
+    why, by whom, its findings (non-conformities) counted by severity, the checklist's answers
+    (``{question: answer}``) and the result the findings allow (``domain/monitoring.py``)."""
+
+    __tablename__ = "monitoring_visit"
+    task_id: Mapped[int] = mapped_column(ForeignKey("task.id"), index=True)
+    visit_date: Mapped[dt.date] = mapped_column(Date)
+    kind: Mapped[str] = mapped_column(String(20))
+    result: Mapped[str] = mapped_column(String(20))
+    monitor: Mapped[str | None] = mapped_column(String(200))
+    critical_findings: Mapped[int] = mapped_column(Integer, default=0)
+    major_findings: Mapped[int] = mapped_column(Integer, default=0)
+    minor_findings: Mapped[int] = mapped_column(Integer, default=0)
+    checklist: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    description: Mapped[str | None] = mapped_column(Text)
+
+
 class RecordVersion(Base):
     """Superseded versions of records, each whole, as JSON (the current one is the row)."""
 
