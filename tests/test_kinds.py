@@ -235,6 +235,7 @@ SIGNS = kinds.Kind(
         ("local_id", "signal"),
     ),
     units={"height_m": "m"},
+    field_labels={"height_m": {"en": "Height (m)", "az": "Hündürlük (m)", "ru": "Высота (м)"}},
 )
 
 
@@ -309,6 +310,7 @@ def test_a_kind_added_by_its_descriptor_is_served_everywhere(with_signs: Store) 
     # the record page names the kind in the interface's languages, from the descriptor
     page = client.get(f"/records/marking_signs/{mine['id']}?lang=ru", headers=operator)
     assert page.status_code == 200 and "Предупреждающие знаки" in page.text
+    assert "Высота (м)" in page.text  # its own field's label, from the descriptor
 
 
 def test_the_registry_forgets_the_throwaway_kind(store: Store) -> None:
@@ -350,4 +352,6 @@ def test_each_descriptor_names_what_its_table_has(name: str) -> None:
         assert kind.public is kinds.Public.COARSE or not kind.collection.public_properties
     assert set(kind.label) == {"en", "az", "ru"} and all(kind.label.values())
     assert set(kind.units) <= columns
+    assert set(kind.field_labels) <= columns | {r.name for r in kind.references}
+    assert all(set(texts) == {"en", "az", "ru"} for texts in kind.field_labels.values())
     assert kind.reviewers >= kinds.REVIEWERS and kind.writers >= kinds.REVIEWERS

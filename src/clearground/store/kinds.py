@@ -125,6 +125,9 @@ class Kind:
     and exchange rates are entered approved by reviewers and do not)."""
     units: Mapping[str, str] = field(default_factory=dict)
     """Units of its numeric fields (``{"area_m2": "m²"}``), for forms and docs."""
+    field_labels: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
+    """Labels of its own fields in each language (``{"visit_date": {"en": ..., "az": ...,
+    "ru": ...}}``); fields shared by many kinds are labelled in ``web/locale/records.yaml``."""
 
     def reference(self, name: str) -> Reference | None:
         return next((r for r in self.references if r.name == name), None)
@@ -481,6 +484,16 @@ def label(name: str, lang: str) -> str | None:
     if kind is None:
         return None
     return kind.label.get(lang) or kind.label.get("en")
+
+
+def field_label(name: str, lang: str) -> str | None:
+    """The label of field ``name`` in ``lang`` from the first kind that labels it (English if
+    that language has none; None: no kind does)."""
+    for kind in KINDS.values():
+        texts = kind.field_labels.get(name)
+        if texts:
+            return texts.get(lang) or texts.get("en")
+    return None
 
 
 def describe(kind: Kind) -> dict[str, Any]:

@@ -21,6 +21,8 @@ from clearground.store import kinds
 
 KIND_PREFIX = "kind."
 """Messages ``kind.NAME`` are the kinds' labels, from their descriptors (``store/kinds.py``)."""
+FIELD_PREFIX = "field."
+"""Messages ``field.NAME`` missing here are a kind's own field labels, from its descriptor."""
 LANGUAGES: dict[str, str] = {"en": "English", "az": "Azərbaycanca", "ru": "Русский"}
 DEFAULT = "en"
 
@@ -58,8 +60,11 @@ def translator(lang: str) -> Callable[..., str]:
     messages = catalogue()
 
     def _(key: str, **values: object) -> str:
-        if key.startswith(KIND_PREFIX) and key not in messages:
-            return kinds.label(key[len(KIND_PREFIX) :], lang) or key
+        if key not in messages:
+            if key.startswith(KIND_PREFIX):
+                return kinds.label(key[len(KIND_PREFIX) :], lang) or key
+            if key.startswith(FIELD_PREFIX):
+                return kinds.field_label(key[len(FIELD_PREFIX) :], lang) or key
         texts: Mapping[str, str] = messages.get(key, {})
         text = texts.get(lang) or texts.get(DEFAULT) or key
         return text.format(**values) if values else text
