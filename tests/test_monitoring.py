@@ -118,6 +118,10 @@ def test_visits_through_the_registry_and_the_api(store: Store) -> None:
     visit = client.get(f"/api/records/monitoring_visits/{made.json()['id']}", headers=officer)
     assert visit.json()["visit_date"] == "2023-09-12" and visit.json()["minor_findings"] == 2
 
+    page = client.get(f"/records/monitoring_visits/{made.json()['id']}?lang=az", headers=officer)
+    assert page.status_code == 200
+    assert "Monitorinq səfərləri" in page.text and "Səfər tarixi" in page.text  # its labels
+
     # a period filters on the visit's date (both visits are of 2023-09-12)
     def exported(**period: str) -> set[str]:
         got = client.get(

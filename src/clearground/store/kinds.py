@@ -398,6 +398,27 @@ _BUILT_IN = (
         (_ref("task", "tasks"),),
         date="visit_date",
         owner=Owner(through="task_id"),
+        field_labels={
+            "task": {"en": "Task", "az": "Tapşırıq", "ru": "Задача"},
+            "visit_date": {"en": "Date of visit", "az": "Səfər tarixi", "ru": "Дата визита"},
+            "monitor": {"en": "Monitor", "az": "Monitorinqçi", "ru": "Инспектор"},
+            "critical_findings": {
+                "en": "Critical findings",
+                "az": "Kritik uyğunsuzluqlar",
+                "ru": "Критические несоответствия",
+            },
+            "major_findings": {
+                "en": "Major findings",
+                "az": "Əsas uyğunsuzluqlar",
+                "ru": "Значительные несоответствия",
+            },
+            "minor_findings": {
+                "en": "Minor findings",
+                "az": "Kiçik uyğunsuzluqlar",
+                "ru": "Незначительные несоответствия",
+            },
+            "checklist": {"en": "Checklist", "az": "Yoxlama siyahısı", "ru": "Контрольный список"},
+        },
     ),
 )
 
