@@ -90,14 +90,17 @@ TARGETS: dict[str, Target] = {
         "src/clearground/domain/minefield_record.py", ("tests/test_minefield_record.py",)
     ),
     "domain.records": Target(
-        "src/clearground/domain/records.py", ("tests/test_store.py", "tests/test_intake.py")
+        "src/clearground/domain/records.py",
+        ("tests/test_domain_messages.py", "tests/test_monitoring.py", "tests/test_kinds.py"),
+    ),
+    "domain.names": Target("src/clearground/domain/names.py", ("tests/test_domain_messages.py",)),
+    "domain.monitoring": Target(
+        "src/clearground/domain/monitoring.py", ("tests/test_monitoring.py",)
     ),
     "domain.catalogue": Target("src/clearground/domain/catalogue.py", ("tests/test_store.py",)),
     "domain.sameness": Target("src/clearground/domain/sameness.py", ("tests/test_sameness.py",)),
     "domain.plain": Target("src/clearground/domain/plain.py", ("tests/test_plain.py",)),
-    "domain.errors": Target(
-        "src/clearground/domain/errors.py", ("tests/test_intake.py", "tests/test_cli.py")
-    ),
+    "domain.errors": Target("src/clearground/domain/errors.py", ("tests/test_domain_messages.py",)),
     "analysis.statistics": Target(
         "src/clearground/analysis/statistics.py",
         ("tests/test_statistics.py", "-k", "frame"),  # the hand-made frames, not the demo
