@@ -6,6 +6,7 @@ domain.records, domain.names) has tests that notice a changed word, order or lim
 
 from __future__ import annotations
 
+import dataclasses
 import pickle
 from enum import StrEnum
 
@@ -20,7 +21,7 @@ from clearground.domain.errors import (
     WrongStatus,
 )
 from clearground.domain.names import fold
-from clearground.domain.records import check_choice
+from clearground.domain.records import KindSpec, check_choice
 
 
 def test_the_message_names_file_row_record_field_value_and_fix_in_that_order() -> None:
@@ -153,3 +154,12 @@ def test_a_choice_is_matched_exactly_but_suggested_case_blind() -> None:
 )
 def test_names_fold_accents_case_and_schwa(given: str, folded: str) -> None:
     assert fold(given) == folded
+
+
+def test_the_rules_of_a_kind_cannot_be_changed_in_place() -> None:
+    """One ``KindSpec`` serves every request of the process (it is in the kind's descriptor):
+    a caller changing it would change the rules for everyone."""
+    spec = KindSpec(required=("name",))
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        spec.required = ()  # type: ignore[misc]
+    assert spec.required == ("name",)
