@@ -163,3 +163,11 @@ def test_the_rules_of_a_kind_cannot_be_changed_in_place() -> None:
     with pytest.raises(dataclasses.FrozenInstanceError):
         spec.required = ()  # type: ignore[misc]
     assert spec.required == ("name",)
+
+
+def test_the_details_of_an_error_are_named_never_placed() -> None:
+    """Only the reason comes by position; a field, value or fix passed by position (which
+    could silently swap them) is a TypeError."""
+    with pytest.raises(TypeError):
+        BadInput("bad", "field")  # type: ignore[misc]
+    assert BadInput("bad", field="f").field == "f"

@@ -149,3 +149,158 @@ def test_generated_records_round_trip_within_half_a_metre(seed: int, count: int,
     assert len(drawn.mines) == len(pattern.mines) == count
     err = np.hypot(*(lonlat_to_xy(drawn.mines) - pattern.mines).T)
     assert err.max() < 0.5
+
+
+# --- the rules of build_record, one at a time (the survivors of bench/mutation.sh
+# domain.minefield_record); expected positions from pyproj's Geod, not from domain.geometry ---
+
+
+def _square(side: float, miss: float, approach: float = 50.0) -> dict:
+    """A true-bearing form: ``approach`` m east of RP1 to TP1, then a square of ``side`` m
+    (north, east, south, west) whose last leg stops ``miss`` m short of TP1."""
+    return {
+        "bearing_type": "true",
+        "reference_points": [{"name": "RP1", "lon": 47.0, "lat": 40.0}],
+        "traverse": {
+            "from": "RP1",
+            "legs": [
+                {"bearing": 90, "distance": approach},
+                {"bearing": 0, "distance": side},
+                {"bearing": 90, "distance": side},
+                {"bearing": 180, "distance": side},
+                {"bearing": 270, "distance": side - miss},
+            ],
+        },
+        "rows": [],
+    }
+
+
+@pytest.mark.parametrize(
+    ("side", "miss", "approach", "closes"),
+    [
+        # 20 m square: 1 % of the 80 m perimeter is 0.8 m, so the 1 m tolerance decides
+        (20.0, 0.9, 50.0, True),
+        (20.0, 1.5, 50.0, False),
+        # 1 km square: 1 % of the 4 km perimeter (the approach leg not counted) is 40 m
+        (1000.0, 30.0, 50.0, True),
+        (1000.0, 50.0, 50.0, False),
+        (1000.0, 35.0, 3000.0, True),  # 1 % of 4 km, not of 3 km (approach dropped twice)
+        (1000.0, 50.0, 3000.0, False),  # nor of 7 km with the approach
+    ],
+)
+def test_a_traverse_closes_within_1_m_or_1_percent_of_its_perimeter(
+    side: float, miss: float, approach: float, closes: bool
+) -> None:
+    drawn = build_record(_square(side, miss, approach))
+    assert abs(drawn.closure_error_m - miss) < 0.5  # the square itself closes on the ellipsoid
+    # a closed traverse drops its last point (back at TP1): four corners, else five
+    assert len(drawn.turning_points) == (4 if closes else 5)
+
+
+def _first_tp(form: dict) -> tuple[float, float]:
+    return build_record(form).turning_points[0]
+
+
+def _east(lon: float, lat: float, bearing: float, distance: float) -> tuple[float, float]:
+    x, y, _ = GEOD.fwd(lon, lat, bearing, distance)
+    return x, y
+
+
+@pytest.mark.parametrize("declination", [None, 0, 0.0, "missing"])
+def test_a_magnetic_form_without_declination_reads_its_bearings_as_true(
+    declination: object,
+) -> None:
+    form = _square(100.0, 0.0)
+    form["bearing_type"] = "magnetic"
+    if declination != "missing":
+        form["declination_deg"] = declination
+    got = _first_tp(form)
+    want = _east(47.0, 40.0, 90.0, 50.0)
+    assert got == pytest.approx(want, abs=1e-9)
+
+
+@pytest.mark.parametrize("convergence", [None, 0, "missing"])
+def test_a_grid_form_without_convergence_reads_its_bearings_as_true(convergence: object) -> None:
+    form = _square(100.0, 0.0)
+    form["bearing_type"] = "grid"
+    if convergence != "missing":
+        form["convergence_deg"] = convergence
+    assert _first_tp(form) == pytest.approx(_east(47.0, 40.0, 90.0, 50.0), abs=1e-9)
+
+
+def test_a_grid_form_adds_its_convergence() -> None:
+    form = _square(100.0, 0.0)
+    form.update(bearing_type="grid", convergence_deg=2.5)
+    assert _first_tp(form) == pytest.approx(_east(47.0, 40.0, 92.5, 50.0), abs=1e-9)
+
+
+def test_unnamed_reference_points_are_rp1_rp2_in_order() -> None:
+    form = _square(100.0, 0.0)
+    form["reference_points"] = [{"lon": 47.0, "lat": 40.0}, {"lon": 47.01, "lat": 40.0}]
+    form["traverse"]["from"] = "RP2"
+    assert _first_tp(form) == pytest.approx(_east(47.01, 40.0, 90.0, 50.0), abs=1e-9)
+    form["traverse"]["from"] = "RP1"
+    assert _first_tp(form) == pytest.approx(_east(47.0, 40.0, 90.0, 50.0), abs=1e-9)
+
+
+@pytest.mark.parametrize("key", ["bearing", "distance"])
+def test_a_bad_leg_is_named_by_its_number_from_1(key: str) -> None:
+    form = _square(100.0, 0.0)
+    form["traverse"]["legs"][1][key] = "north"
+    with pytest.raises(BadInput) as err:
+        build_record(form)
+    assert err.value.reason == f"traverse leg 2 needs a number for '{key}'"
+
+
+def test_four_legs_draw_a_triangle_three_do_not() -> None:
+    form = _square(100.0, 0.0)
+    form["traverse"]["legs"] = [
+        {"bearing": 90, "distance": 50},
+        {"bearing": 0, "distance": 100},
+        {"bearing": 135, "distance": 141.42},
+        {"bearing": 270, "distance": 100},
+    ]
+    drawn = build_record(form)
+    assert len(drawn.turning_points) == 3 and drawn.perimeter.is_valid
+    form["traverse"]["legs"] = form["traverse"]["legs"][:3]
+    with pytest.raises(BadInput) as err:
+        build_record(form)
+    assert err.value.field == "traverse.legs" and err.value.value == 3
+
+
+def test_an_unlabelled_row_is_named_by_its_number_from_1() -> None:
+    form = _square(100.0, 0.0)
+    good = {"from": "TP1", "bearing": 0, "distance": 5, "direction": 90, "spacing": 2, "count": 3}
+    form["rows"] = [good, {**good, "from": "TP9"}]
+    with pytest.raises(BadInput) as err:
+        build_record(form)
+    assert err.value.reason == "row 2 starts from unknown point 'TP9'"
+    assert err.value.field == "rows[1].from"
+
+
+@pytest.mark.parametrize("count", [2, 3, 7])
+def test_a_row_is_drawn_from_its_first_to_its_last_mine(count: int) -> None:
+    form = _square(100.0, 0.0)
+    form["rows"] = [
+        {"from": "TP1", "bearing": 0, "distance": 5, "direction": 90, "spacing": 4, "count": count}
+    ]
+    drawn = build_record(form)
+    assert len(drawn.rows.geoms) == 1
+    line = drawn.rows.geoms[0]
+    (x0, y0), (x1, y1) = line.coords
+    assert (x0, y0) == pytest.approx(tuple(drawn.mines[0]), abs=1e-12)
+    assert (x1, y1) == pytest.approx(tuple(drawn.mines[-1]), abs=1e-12)
+    _, _, length = GEOD.inv(x0, y0, x1, y1)
+    assert length == pytest.approx(4.0 * (count - 1), abs=0.01)
+
+
+def test_a_row_of_one_mine_draws_no_line_and_a_form_without_rows_no_mines() -> None:
+    form = _square(100.0, 0.0)
+    form["rows"] = [
+        {"from": "TP1", "bearing": 0, "distance": 5, "direction": 90, "spacing": 4, "count": 1}
+    ]
+    one = build_record(form)
+    assert len(one.rows.geoms) == 0 and one.mines.shape == (1, 2)
+    form["rows"] = []
+    none = build_record(form)
+    assert none.mines.shape == (0, 2) and none.row_counts == [] and none.mine_ordnance == []

@@ -47,7 +47,9 @@ def write_export(frame: pd.DataFrame, path: Path, fmt: str, layer: str) -> int:
             frame[col] = frame[col].map(lambda v: None if v is None else str(v))
     has_geometry = isinstance(frame, gpd.GeoDataFrame)
     if has_geometry and fmt in ("csv", "xlsx"):
-        geometry = frame.geometry.to_wkt()
+        # every digit as stored (WKT's default rounds to 6 decimals, about 0.1 m): a file
+        # exported and imported again is then unchanged
+        geometry = frame.geometry.to_wkt(rounding_precision=-1)
         frame = pd.DataFrame(frame.drop(columns=frame.geometry.name))
         frame["geometry"] = geometry
         has_geometry = False
