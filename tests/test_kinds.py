@@ -271,6 +271,9 @@ SIGNS = kinds.Kind(
     ),
     units={"height_m": "m"},
     field_labels={"height_m": {"en": "Height (m)", "az": "Hündürlük (m)", "ru": "Высота (м)"}},
+    map_layers=(
+        kinds.MapLayer("marking_signs", "#00aa88", district=None, organisation="organisation_id"),
+    ),
 )
 
 
@@ -342,6 +345,27 @@ def test_a_kind_added_by_its_descriptor_is_served_everywhere(with_signs: Store) 
     assert public["SIGN-A"]["geometry"]["coordinates"] == [46.9, 39.9]
     assert set(public["SIGN-A"]["properties"]) == {"local_id", "signal", "position"}
 
+    # the map: a layer of its own, listed on the page; an operator sees its own signs only
+    everywhere = {"bbox": "44,38,51,42", "zoom": 14}
+    layer = client.get("/api/map/marking_signs", params=everywhere, headers=operator).json()
+    assert [f["properties"]["local_id"] for f in layer["features"]] == ["SIGN-A"]
+    staff_layer = client.get(
+        "/api/map/marking_signs", params=everywhere, headers=_auth(ids, "manager")
+    )
+    assert {f["properties"]["local_id"] for f in staff_layer.json()["features"]} == {
+        "SIGN-A",
+        "SIGN-B",
+    }
+    by_org = client.get(
+        "/api/map/marking_signs",
+        params={**everywhere, "organisation": "Bravo"},
+        headers=_auth(ids, "manager"),
+    ).json()
+    assert [f["properties"]["local_id"] for f in by_org["features"]] == ["SIGN-B"]
+    page = client.get("/map?lang=ru", headers=operator)
+    assert 'value="marking_signs"' in page.text and 'data-colour="#00aa88"' in page.text
+    assert "Предупреждающие знаки" in page.text  # the layer is named by its kind's label
+
     # the record page names the kind in the interface's languages, from the descriptor
     page = client.get(f"/records/marking_signs/{mine['id']}?lang=ru", headers=operator)
     assert page.status_code == 200 and "Предупреждающие знаки" in page.text
@@ -386,6 +410,21 @@ def test_each_descriptor_names_what_its_table_has(name: str) -> None:
         assert shown <= columns and set(kind.collection.public_properties) <= shown
         assert kind.public is kinds.Public.COARSE or not kind.collection.public_properties
     assert set(kind.label) == {"en", "az", "ru"} and all(kind.label.values())
+    assert not kind.map_layers or kind.collection is not None  # a layer serves a collection
+    for layer in kind.map_layers:
+        assert layer.geometry in columns and set(layer.properties or ()) <= columns, layer
+        for path in (layer.district, layer.organisation):
+            if path is not None and "." in path:
+                ref_column, column = path.split(".")
+                ref = next(r for r in kind.references if r.column == ref_column)
+                assert column in ref.table.__table__.columns, path  # type: ignore[attr-defined]
+            else:
+                assert path is None or path in columns, path
+        if layer.worked_by is not None:
+            worker = kinds.get(layer.worked_by)
+            assert any(r.target == name for r in worker.references), layer.worked_by
+            assert worker.owner.column is not None
+        assert layer.label is None or set(layer.label) == {"en", "az", "ru"}
     assert set(kind.units) <= columns
     assert set(kind.field_labels) <= columns | {r.name for r in kind.references}
     assert all(set(texts) == {"en", "az", "ru"} for texts in kind.field_labels.values())

@@ -483,8 +483,9 @@ def test_page_renders_in_every_language(setup: tuple[TestClient, dict[str, Any]]
         )
         assert found is not None
         texts = json.loads(found.group(1))
-        assert set(texts) == set(maps.MAP_TEXT_KEYS)
+        assert set(texts) == set(maps.map_text_keys())
         assert texts["map.open_record"] == messages["map.open_record"][lang]
+        assert texts["map.layer.finds"] == messages["map.layer.finds"][lang]
     admin = client.get(
         "/map?lang=ru", headers={"Authorization": f"Bearer {ids['tokens']['admin']}"}
     ).text

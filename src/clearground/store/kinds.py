@@ -92,6 +92,31 @@ class Collection:
 
 
 @dataclass(frozen=True)
+class MapLayer:
+    """A layer of the map page (``/api/map/{name}``) drawing one geometry column of a kind.
+
+    ``district`` and ``organisation`` say where a feature's district and organisation come
+    from, for the map's filters and the operator's row rule: a column of the kind
+    (``"location_id"``) or a column of the record one of its references names
+    (``"hazard_id.location_id"``: the district of an activity's hazard); None: none.
+    ``worked_by``: a kind whose records name this one (an activity its hazard) and whose
+    organisations count as this record's for the organisation filter.
+    """
+
+    name: str
+    colour: str  # of its features and its swatch (CSS colour)
+    geometry: str = "geometry"
+    properties: tuple[str, ...] | None = None  # sent with each feature (None: the collection's)
+    status: bool = False  # features coloured and filtered by their ``status`` (hazard status)
+    district: str | None = "location_id"
+    organisation: str | None = None
+    worked_by: str | None = None
+    exact_only: bool = False  # only for roles that read exact positions
+    checked: bool = True  # shown when the page opens
+    label: Mapping[str, str] | None = None  # None: the kind's label
+
+
+@dataclass(frozen=True)
 class Kind:
     """The descriptor of one record kind."""
 
@@ -125,6 +150,8 @@ class Kind:
     and exchange rates are entered approved by reviewers and do not)."""
     units: Mapping[str, str] = field(default_factory=dict)
     """Units of its numeric fields (``{"area_m2": "m²"}``), for forms and docs."""
+    map_layers: tuple[MapLayer, ...] = ()
+    """Its layers on the map page (a spatial kind with a collection), in the page's order."""
     field_labels: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
     """Labels of its own fields in each language (``{"visit_date": {"en": ..., "az": ...,
     "ru": ...}}``); fields shared by many kinds are labelled in ``web/locale/records.yaml``."""
@@ -223,6 +250,25 @@ _BUILT_IN = (
             order=2,
         ),
         units={**_AREA, "closure_error_m": "m"},
+        map_layers=(
+            MapLayer("records", "#6a3d9a"),
+            MapLayer(
+                "record_rows",
+                "#3f007d",
+                geometry="rows_geometry",
+                properties=(
+                    "local_id",
+                    "record_number",
+                    "laid_date",
+                    "claimed_total",
+                    "reliability",
+                    "review_status",
+                ),
+                exact_only=True,
+                checked=False,
+                label={"en": "Mine rows", "az": "Mina cərgələri", "ru": "Минные ряды"},
+            ),
+        ),
     ),
     Kind(
         "hazards",
@@ -256,6 +302,7 @@ _BUILT_IN = (
             order=1,
         ),
         units={**_AREA, "estimated_area_m2": "m²"},
+        map_layers=(MapLayer("hazards", "#d7301f", status=True, worked_by="activities"),),
     ),
     Kind(
         "activities",
@@ -295,6 +342,15 @@ _BUILT_IN = (
             order=3,
         ),
         units=_AREA,
+        map_layers=(
+            MapLayer(
+                "activities",
+                "#2171b5",
+                district="hazard_id.location_id",
+                organisation="organisation_id",
+                checked=False,
+            ),
+        ),
     ),
     Kind(
         "finds",
@@ -313,6 +369,7 @@ _BUILT_IN = (
             ("local_id", "ordnance_id", "quantity", "found_date"),
             order=4,
         ),
+        map_layers=(MapLayer("finds", "#ff7f00", organisation="activity_id.organisation_id"),),
     ),
     Kind(
         "accidents",
@@ -330,6 +387,7 @@ _BUILT_IN = (
             ("local_id", "kind", "accident_date"),
             order=5,
         ),
+        map_layers=(MapLayer("accidents", "#111111", organisation="activity_id.organisation_id"),),
     ),
     Kind(
         "victims",
@@ -505,6 +563,20 @@ def label(name: str, lang: str) -> str | None:
     if kind is None:
         return None
     return kind.label.get(lang) or kind.label.get("en")
+
+
+def map_layers() -> list[tuple[Kind, MapLayer]]:
+    """Every layer of the map page with its kind, in the order of the collections."""
+    return [(k, layer) for k in with_collection() for layer in k.map_layers]
+
+
+def layer_label(name: str, lang: str) -> str | None:
+    """The name of map layer ``name`` in ``lang`` (its own label, else its kind's)."""
+    for kind, layer in map_layers():
+        if layer.name == name:
+            texts = layer.label or kind.label
+            return texts.get(lang) or texts.get("en")
+    return None
 
 
 def field_label(name: str, lang: str) -> str | None:

@@ -1,8 +1,9 @@
 """The map's layers and their in-memory indexes (``LayerIndex``), read from the database; and
 the other reads of the map (its features by id, names for their ids, the first view).
 
-Each layer of the map (``Layer``) draws one geometry column of one record kind
-(``LayerSpec``, its table and role rules shared with OGC API Features). Its index holds, for
+Each layer of the map draws one geometry column of one record kind: its descriptor is a
+``MapLayer`` of the kind's (``store/kinds.py``), and ``SPECS`` joins it to the kind's
+collection (its table and role rules, shared with OGC API Features). Its index holds, for
 every feature with a geometry, its id, bounding box, centroid, 0.1° grid node, review status,
 date, hazard status, district and organisation as NumPy arrays, so the map's filters, box test
 and clustering (``web/maps.py``) are array operations. ``build_index`` reads it in two queries
@@ -13,18 +14,18 @@ through the session's own DBAPI cursor; the web app keeps it in its cache (``web
 from __future__ import annotations
 
 import math
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
-from enum import StrEnum
 from typing import Any
 
 import numpy as np
 import numpy.typing as npt
 import shapely
 from sqlalchemy import func, null, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, aliased
 
 from clearground.domain.enums import HazardStatus, ReviewStatus
-from clearground.store import features
+from clearground.store import features, kinds
 from clearground.store import tables as t
 from clearground.store.spatial import BBox, bbox_clause, wkb
 from clearground.store.users import Principal
@@ -35,27 +36,14 @@ NO_DAY = np.iinfo(np.int32).min
 NO_ID = -1
 
 
-class Layer(StrEnum):
-    """The layers of the map."""
-
-    HAZARDS = "hazards"
-    RECORDS = "records"
-    RECORD_ROWS = "record_rows"
-    ACTIVITIES = "activities"
-    FINDS = "finds"
-    ACCIDENTS = "accidents"
-
-
 @dataclass(frozen=True)
 class LayerSpec:
-    """Where a layer's features come from."""
+    """Where a layer's features come from: its descriptor (``kinds.MapLayer``) with the
+    collection of its kind (table, record kind and role rules, shared with /ogc)."""
 
-    layer: Layer
-    collection: features.Collection  # table, record kind and role rules (shared with /ogc)
-    geometry: str  # the geometry column drawn
-    date: str  # the column ``from``/``until`` filter on
-    properties: tuple[str, ...]  # sent with each exact feature
-    tables: tuple[str, ...]  # record kinds whose changes refresh the index
+    layer: str
+    collection: features.Collection
+    map: kinds.MapLayer
 
     @property
     def kind(self) -> str:
@@ -63,61 +51,47 @@ class LayerSpec:
         return self.collection.kind
 
     @property
+    def geometry(self) -> str:
+        """The geometry column drawn."""
+        return self.map.geometry
+
+    @property
+    def date(self) -> str:
+        """The column ``from``/``until`` filter on."""
+        return str(self.collection.date or "info_date")
+
+    @property
+    def properties(self) -> tuple[str, ...]:
+        """Sent with each exact feature."""
+        return self.map.properties or self.collection.properties
+
+    @property
     def has_organisation(self) -> bool:
-        return self.layer not in (Layer.RECORDS, Layer.RECORD_ROWS)
+        """Whether the organisation filter applies to the layer."""
+        return self.map.organisation is not None or self.map.worked_by is not None
 
 
-_C = features.COLLECTIONS
-SPECS: dict[Layer, LayerSpec] = {
-    Layer.HAZARDS: LayerSpec(
-        Layer.HAZARDS,
-        _C["hazards"],
-        "geometry",
-        "info_date",
-        _C["hazards"].properties,
-        ("hazards", "activities"),
-    ),
-    Layer.RECORDS: LayerSpec(
-        Layer.RECORDS,
-        _C["records"],
-        "geometry",
-        "laid_date",
-        _C["records"].properties,
-        ("records",),
-    ),
-    Layer.RECORD_ROWS: LayerSpec(
-        Layer.RECORD_ROWS,
-        _C["records"],
-        "rows_geometry",
-        "laid_date",
-        ("local_id", "record_number", "laid_date", "claimed_total", "reliability", "review_status"),
-        ("records",),
-    ),
-    Layer.ACTIVITIES: LayerSpec(
-        Layer.ACTIVITIES,
-        _C["activities"],
-        "geometry",
-        "end_date",
-        _C["activities"].properties,
-        ("activities", "hazards"),
-    ),
-    Layer.FINDS: LayerSpec(
-        Layer.FINDS,
-        _C["finds"],
-        "geometry",
-        "found_date",
-        _C["finds"].properties,
-        ("finds", "activities"),
-    ),
-    Layer.ACCIDENTS: LayerSpec(
-        Layer.ACCIDENTS,
-        _C["accidents"],
-        "geometry",
-        "accident_date",
-        _C["accidents"].properties,
-        ("accidents", "activities"),
-    ),
-}
+class _Specs(Mapping[str, LayerSpec]):
+    """The map's layers by name, from the kinds' descriptors, in the page's order."""
+
+    def _all(self) -> dict[str, LayerSpec]:
+        return {
+            layer.name: LayerSpec(layer.name, features.of_kind(kind), layer)
+            for kind, layer in kinds.map_layers()
+        }
+
+    def __getitem__(self, name: str) -> LayerSpec:
+        return self._all()[name]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._all())
+
+    def __len__(self) -> int:
+        return len(self._all())
+
+
+SPECS: Mapping[str, LayerSpec] = _Specs()
+"""Every layer of the map by name."""
 
 HAZARD_STATUSES = [s.value for s in HazardStatus]
 REVIEW_STATUSES = [s.value for s in ReviewStatus]
@@ -179,18 +153,28 @@ class LayerIndex:
         return out
 
 
+def _through(table: Any, path: str | None, joins: list[tuple[Any, Any]]) -> Any:
+    """The column ``path`` names for ``table``'s rows: its own column, or ``ref.column`` of
+    the record its reference column ``ref`` names (a join added to ``joins``); null for none."""
+    if path is None:
+        return null()
+    if "." not in path:
+        return getattr(table, path)
+    ref_column, column = path.split(".", 1)
+    kind = kinds.of_table(table)
+    ref = next(r for r in kind.references if r.column == ref_column)
+    target: Any = aliased(ref.table)
+    joins.append((target, target.id == getattr(table, ref_column)))
+    return getattr(target, column)
+
+
 def _index_select(spec: LayerSpec) -> Any:
     table = spec.collection.table
-    status: Any = t.Hazard.status if spec.layer is Layer.HAZARDS else null()
-    district: Any = table.location_id if hasattr(table, "location_id") else null()
-    organisation: Any = null()
-    stmt: Any
-    if spec.layer is Layer.ACTIVITIES:
-        district = t.Hazard.location_id
-        organisation = t.Activity.organisation_id
-    elif spec.layer in (Layer.FINDS, Layer.ACCIDENTS):
-        organisation = t.Activity.organisation_id
-    stmt = select(
+    joins: list[tuple[Any, Any]] = []
+    status: Any = table.status if spec.map.status else null()
+    district = _through(table, spec.map.district, joins)
+    organisation = _through(table, spec.map.organisation, joins)
+    stmt: Any = select(
         table.id,
         table.min_x,
         table.min_y,
@@ -202,11 +186,24 @@ def _index_select(spec: LayerSpec) -> Any:
         district.label("district"),
         organisation.label("organisation"),
     ).where(getattr(table, spec.geometry).is_not(None))
-    if spec.layer is Layer.ACTIVITIES:
-        stmt = stmt.outerjoin(t.Hazard, t.Hazard.id == t.Activity.hazard_id)
-    elif spec.layer in (Layer.FINDS, Layer.ACCIDENTS):
-        stmt = stmt.outerjoin(t.Activity, t.Activity.id == table.activity_id)
+    for target, on in joins:
+        stmt = stmt.outerjoin(target, on)
     return stmt.order_by(table.id)
+
+
+def _worked_by(session: Session, spec: LayerSpec) -> tuple[IdArray, IdArray]:
+    """(record id, organisation) pairs of the layer's records and the organisations of the
+    records of ``spec.map.worked_by`` that name them (a hazard and who worked it)."""
+    if spec.map.worked_by is None:
+        return np.zeros(0, np.int32), np.zeros(0, np.int32)
+    worker = kinds.get(spec.map.worked_by)
+    ref = next(r for r in worker.references if r.target == spec.kind)
+    table: Any = worker.table
+    names = getattr(table, ref.column)
+    pairs = session.execute(
+        select(names, getattr(table, str(worker.owner.column))).where(names.is_not(None)).distinct()
+    ).all()
+    return _ints([p[0] for p in pairs]), _ints([p[1] for p in pairs])
 
 
 def _codes(values: Any, names: list[str]) -> SmallArray:
@@ -261,7 +258,7 @@ def build_index(session: Session, spec: LayerSpec) -> LayerIndex:
     cx, cy = min_x, min_y  # a point is its own centroid
     geom = getattr(table, spec.geometry)
     shaped = select(table.id, wkb(session, geom)).where(geom.is_not(None))
-    if spec.layer is not Layer.RECORD_ROWS:  # the stored box is the drawn geometry's
+    if spec.geometry == "geometry":  # the stored box is the drawn geometry's
         shaped = shaped.where((table.min_x < table.max_x) | (table.min_y < table.max_y))
     their_ids, wkbs = _columns(session, shaped, 2)
     if their_ids and len(ids):
@@ -274,7 +271,7 @@ def build_index(session: Session, spec: LayerSpec) -> LayerIndex:
         cx, cy = min_x.copy(), min_y.copy()
         cx[at] = shapely.get_x(centre)[known]
         cy[at] = shapely.get_y(centre)[known]
-        if spec.layer is Layer.RECORD_ROWS:  # the rows' own box, not the perimeter's
+        if spec.geometry != "geometry":  # its own box, not the stored one (the geometry's)
             bounds = shapely.bounds(geoms)[known]
             min_x, min_y, max_x, max_y = (a.copy() for a in (min_x, min_y, max_x, max_y))
             min_x[at], min_y[at], max_x[at], max_y[at] = bounds.T
@@ -286,14 +283,7 @@ def build_index(session: Session, spec: LayerSpec) -> LayerIndex:
         a = a if ok.all() else a[ok]
         return a if dtype is None else a.astype(dtype, copy=False)
 
-    worked_by = (np.zeros(0, np.int32), np.zeros(0, np.int32))
-    if spec.layer is Layer.HAZARDS:
-        pairs = session.execute(
-            select(t.Activity.hazard_id, t.Activity.organisation_id)
-            .where(t.Activity.hazard_id.is_not(None))
-            .distinct()
-        ).all()
-        worked_by = (_ints([p[0] for p in pairs]), _ints([p[1] for p in pairs]))
+    worked_by = _worked_by(session, spec)
     lo_x, lo_y = keep(min_x), keep(min_y)
     mid_x, mid_y = keep(cx), keep(cy)
     return LayerIndex(

@@ -13,6 +13,7 @@ from sqlalchemy import (
     ColumnElement,
     Integer,
     LargeBinary,
+    and_,
     any_,
     bindparam,
     func,
@@ -47,15 +48,18 @@ def bbox_clause(session: Session, kind: str, bbox: BBox) -> ColumnElement[bool]:
     """A WHERE clause selecting records of ``kind`` whose bounding box meets ``bbox``.
 
     On PostGIS: ``geometry && ST_MakeEnvelope(...)`` (uses the GiST index). On SQLite: the
-    ids found in the kind's R*Tree.
+    ids found in the kind's R*Tree (a table of ``SPATIAL_TABLES``), else a test of the stored
+    box of each row.
     """
     x0, y0, x1, y1 = check_bbox(bbox)
     table: Any = table_of(kind)
-    if table not in t.SPATIAL_TABLES:
+    if not hasattr(table, "geometry") or not hasattr(table, "min_x"):
         raise BadInput(f"{kind} have no geometry to filter by", field="bbox")
     dialect = session.get_bind().dialect.name
     if dialect == "postgresql":
         return table.geometry.op("&&")(func.ST_MakeEnvelope(x0, y0, x1, y1, 4326))
+    if table not in t.SPATIAL_TABLES:  # no R*Tree: its stored box, row by row
+        return and_(table.max_x >= x0, table.min_x <= x1, table.max_y >= y0, table.min_y <= y1)
     rtree = text(
         f"SELECT id FROM rtree_{table.__tablename__} "
         "WHERE max_x >= :x0 AND min_x <= :x1 AND max_y >= :y0 AND min_y <= :y1"

@@ -21,6 +21,8 @@ from clearground.store import kinds
 
 KIND_PREFIX = "kind."
 """Messages ``kind.NAME`` are the kinds' labels, from their descriptors (``store/kinds.py``)."""
+LAYER_PREFIX = "map.layer."
+"""Messages ``map.layer.NAME`` missing here are a map layer's label (or its kind's)."""
 FIELD_PREFIX = "field."
 """Messages ``field.NAME`` missing here are a kind's own field labels, from its descriptor."""
 LANGUAGES: dict[str, str] = {"en": "English", "az": "Azərbaycanca", "ru": "Русский"}
@@ -65,6 +67,8 @@ def translator(lang: str) -> Callable[..., str]:
                 return kinds.label(key[len(KIND_PREFIX) :], lang) or key
             if key.startswith(FIELD_PREFIX):
                 return kinds.field_label(key[len(FIELD_PREFIX) :], lang) or key
+            if key.startswith(LAYER_PREFIX):
+                return kinds.layer_label(key[len(LAYER_PREFIX) :], lang) or key
         texts: Mapping[str, str] = messages.get(key, {})
         text = texts.get(lang) or texts.get(DEFAULT) or key
         return text.format(**values) if values else text

@@ -44,7 +44,7 @@ from typing import Annotated, Any
 
 import numpy as np
 import shapely
-from fastapi import APIRouter, FastAPI, Query, Request
+from fastapi import APIRouter, FastAPI, Path, Query, Request
 from fastapi.responses import HTMLResponse, Response
 from shapely.geometry import box
 from sqlalchemy.orm import Session
@@ -65,7 +65,6 @@ from clearground.store.map_layers import (
     BoolArray,
     FloatArray,
     IntArray,
-    Layer,
     LayerIndex,
     LayerSpec,
     SmallArray,
@@ -99,7 +98,9 @@ def layer_index(app: FastAPI, store: Store, spec: LayerSpec) -> LayerIndex:
     """The index of ``spec``'s layer in ``app``'s cache: rebuilt when the data version changed,
     checked at most every ``REFRESH_S`` seconds; while one request rebuilds it, the others are
     answered from the index in hand."""
-    cache = cache_of(app, "map_indexes", lambda: Cache(check_s=REFRESH_S, entries=len(Layer)))
+    cache = cache_of(
+        app, "map_indexes", lambda: Cache(check_s=REFRESH_S, entries=max(len(SPECS), 1))
+    )
 
     def build() -> LayerIndex:
         with store.session() as session:
@@ -150,12 +151,12 @@ def select_mask(
     if f.districts is not None:
         mask &= np.isin(index.district, f.districts)
     if f.status is not None:
-        if spec.layer is Layer.HAZARDS:
+        if spec.map.status:
             mask &= index.status == HAZARD_STATUSES.index(f.status)
         else:
             ignored.append("status")
     if f.organisations is not None:
-        if spec.layer is Layer.HAZARDS:
+        if spec.map.worked_by is not None:
             hazards, orgs = index.worked_by
             mask &= np.isin(index.ids, hazards[np.isin(orgs, f.organisations)])
         elif spec.has_organisation:
@@ -408,7 +409,13 @@ FEATURE_COLLECTION_SCHEMA: dict[str, Any] = {
 )
 def map_layer(
     request: Request,
-    layer: Layer,
+    layer: Annotated[
+        str,
+        Path(
+            description="a layer of the map (the kinds' descriptors name them)",
+            json_schema_extra={"enum": list(SPECS)},
+        ),
+    ],
     who: CurrentUser,
     bbox: Annotated[
         str, Query(description="minlon,minlat,maxlon,maxlat in degrees (WGS84)", max_length=200)
@@ -430,10 +437,14 @@ def map_layer(
     """One layer of the map in the box, as GeoJSON: features simplified to a pixel at the zoom,
     or grid clusters (point and ``count``) when more than a few thousand would come back.
     Donors and the public get counts on the 0.1° grid only."""
-    spec = SPECS[layer]
+    spec = SPECS.get(layer)
+    if spec is None:
+        raise ApiError(
+            400, "bad_request", f"no map layer '{layer}'; layers: {', '.join(SPECS)}", "layer"
+        )
     exact = features.exact_for(who, spec.collection)
-    if layer is Layer.RECORD_ROWS and not exact:
-        raise ApiError(403, "forbidden", f"the role '{who.role}' may not see mine rows", "layer")
+    if spec.map.exact_only and not exact:
+        raise ApiError(403, "forbidden", f"the role '{who.role}' may not see {layer}", "layer")
     area = _parse_bbox(bbox)
     z = zoom if zoom is not None else zoom_for(area)
     if date_from is not None and until is not None and date_from > until:
@@ -452,13 +463,13 @@ def map_layer(
         mask, ignored = select_mask(index, spec, who, filters)
         head: dict[str, Any] = {
             "type": "FeatureCollection",
-            "layer": layer.value,
+            "layer": layer,
             "kind": spec.kind,
             "zoom": z,
             "exact": exact,
             "ignored": ignored,
         }
-        with_status = layer is Layer.HAZARDS
+        with_status = spec.map.status
         if not exact:
             chosen = mask & index.node_in(area)
             clusters, cell = coarse_counts(index, chosen, z, with_status)
@@ -507,7 +518,11 @@ def _answer(
 def _page_context(session: Session, who: Principal) -> dict[str, Any]:
     districts, organisations = choices(session)
     exact = features.exact_for(who, features.COLLECTIONS["hazards"])
-    layers = [layer.value for layer in Layer if exact or layer is not Layer.RECORD_ROWS]
+    layers = [
+        {"name": name, "colour": spec.map.colour, "checked": spec.map.checked}
+        for name, spec in SPECS.items()
+        if exact or not spec.map.exact_only
+    ]
     return {
         "districts": districts,
         "organisations": [{"id": i, "name": n} for i, n in organisations],
@@ -516,7 +531,7 @@ def _page_context(session: Session, who: Principal) -> dict[str, Any]:
         "layers": layers,
         "hazard_statuses": HAZARD_STATUSES,
         "review_statuses": REVIEW_STATUSES,
-        "text_keys": MAP_TEXT_KEYS,
+        "text_keys": map_text_keys(),
         "shown_properties": SHOWN_PROPERTIES,
     }
 
@@ -564,12 +579,16 @@ MAP_TEXT_KEYS = (
     "map.loading",
     "map.load_failed",
     "map.clusters",
-    *(f"map.layer.{layer.value}" for layer in Layer),
     *(f"map.prop.{name}" for name in SHOWN_PROPERTIES),
     *(f"map.hazard_status.{s}" for s in HAZARD_STATUSES),
     *(f"map.review.{s}" for s in REVIEW_STATUSES),
 )
-"""Messages the page's script uses (given to it as JSON)."""
+"""Messages the page's script uses (given to it as JSON), besides the layers' names."""
+
+
+def map_text_keys() -> tuple[str, ...]:
+    """Every message the page's script uses: ``MAP_TEXT_KEYS`` and each layer's name."""
+    return (*MAP_TEXT_KEYS, *(f"map.layer.{name}" for name in SPECS))
 
 
 @router.get("/map", response_class=HTMLResponse, include_in_schema=False)

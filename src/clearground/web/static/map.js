@@ -27,8 +27,13 @@
   const HAZARD = { open: "#d7301f", in_work: "#fc8d59", closed: "#1a9850" };
   const SIDE = { hazards: "top", records: "left", finds: "right", accidents: "bottom",
                  activities: "top", record_rows: "left" };
-  const COLOUR = { hazards: "#d7301f", records: "#6a3d9a", record_rows: "#3f007d",
-                   activities: "#2171b5", finds: "#ff7f00", accidents: "#111111" };
+  // each layer's colour comes from its kind's descriptor (data-colour of its checkbox)
+  const COLOUR = {};
+  document.querySelectorAll("#layer-list input[type=checkbox]").forEach((box) => {
+    COLOUR[box.value] = box.dataset.colour || "#555555";
+    const swatch = box.parentElement.querySelector(".swatch");  // CSSOM, allowed by the CSP
+    if (swatch) { swatch.style.setProperty("--layer-colour", COLOUR[box.value]); }
+  });
 
   function style(name) {
     return (f) => {
