@@ -159,6 +159,26 @@ TARGETS: dict[str, Target] = {
 # a gap in the tests, to be killed by a new test.
 EQUIVALENT: tuple[tuple[str, str, str, str], ...] = (
     (
+        "domain.geometry",
+        "core/NumberReplacer",
+        "np.zeros( 1, bool)",
+        "for no geometry at all: a mask of one False instead of none; present.any() is False "
+        "either way and the empty result is returned",
+    ),
+    (
+        "store.access",
+        "core/NumberReplacer",
+        '(r.get("version") or 0) <= 1',
+        "a row without a version (never written so: the registry sets 1) counts as version 0 "
+        "or 1, both <= 1",
+    ),
+    (
+        "store.access",
+        "core/NumberReplacer",
+        "for start in range(0, len(keys), 499)",
+        "chunks of 500 taken every 499 keys overlap by one: the same dict comes back",
+    ),
+    (
         "domain.minefield_record",
         "core/ReplaceComparisonOperator_LtE_Lt",
         "if closure < max(CLOSURE_TOLERANCE_M, 0.01 * length)",

@@ -92,8 +92,10 @@ def test_an_error_survives_pickling_whole() -> None:
     back = pickle.loads(pickle.dumps(err))
     assert type(back) is TooLarge
     assert back.__dict__ == err.__dict__
-    assert str(back) == str(err) == "file a.csv, row 2, field 'file': too many rows (value: 10)" + (
-        ". Split it"
+    assert (
+        str(back)
+        == str(err)
+        == "file a.csv, row 2, field 'file': too many rows (value: 10)" + (". Split it")
     )
 
 

@@ -14,6 +14,7 @@ from clearground.domain.geometry import (
     Leg,
     area_m2,
     areas_m2,
+    check_lonlat,
     check_polygon,
     row_positions,
     traverse,
@@ -100,3 +101,61 @@ def test_utm_zones_of_azerbaijan() -> None:
 def test_bad_polygons_are_refused(geom: Polygon | None, reason: str) -> None:
     with pytest.raises(BadInput, match=reason):
         check_polygon(geom)
+
+
+# --- edges of the rules (the survivors of bench/mutation.sh domain.geometry) -----------------
+
+
+@pytest.mark.parametrize(
+    ("lon", "lat", "epsg"),
+    [
+        (18.42, -33.92, 32734),  # Cape Town: zone int(198.42 // 6) + 1 = 34, south
+        (-70.65, -33.45, 32719),  # Santiago: zone int(109.35 // 6) + 1 = 19, south
+        (-70.65, 0.0, 32619),  # on the equator: north
+    ],
+)
+def test_utm_zones_south_of_the_equator(lon: float, lat: float, epsg: int) -> None:
+    assert utm_epsg(lon, lat) == epsg
+
+
+def test_a_grid_bearing_without_convergence_is_true() -> None:
+    assert true_bearing(10.0, "grid") == 10.0
+    assert true_bearing(10.0, "magnetic") == 10.0
+
+
+def test_a_row_of_no_mines_is_empty_and_of_one_is_its_start() -> None:
+    assert row_positions((47.0, 40.0), 90.0, 4.0, 0).shape == (0, 2)
+    one = row_positions((47.0, 40.0), 90.0, 4.0, 1)
+    assert one.shape == (1, 2) and tuple(one[0]) == pytest.approx((47.0, 40.0), abs=1e-12)
+    with pytest.raises(BadInput):
+        row_positions((47.0, 40.0), 90.0, 4.0, -1)
+
+
+def test_vertices_closer_than_1e_9_degrees_are_one_vertex() -> None:
+    """About 0.1 mm: a triangle that small is a point typed three times, refused as such."""
+    sliver = Polygon([(47.0, 40.0), (47.0 + 3e-10, 40.0), (47.0, 40.0 + 4e-10)])
+    with pytest.raises(BadInput) as err:
+        check_polygon(sliver)
+    assert err.value.reason == "a polygon needs at least 3 distinct vertices"
+    check_polygon(Polygon([(47.0, 40.0), (47.0 + 3e-8, 40.0), (47.0, 40.0 + 4e-8)]))
+
+
+@pytest.mark.parametrize(
+    ("lon", "lat", "ok"),
+    [
+        (180.0, 0.0, True),
+        (-180.0, 0.0, True),
+        (179.5, 0.0, True),
+        (180.5, 0.0, False),
+        (0.0, 90.0, True),
+        (0.0, -89.5, True),
+        (0.0, 90.5, False),
+        (0.0, -90.5, False),
+    ],
+)
+def test_longitude_to_180_and_latitude_to_90_degrees(lon: float, lat: float, ok: bool) -> None:
+    if ok:
+        check_lonlat(Point(lon, lat))
+    else:
+        with pytest.raises(BadInput):
+            check_lonlat(Point(lon, lat))

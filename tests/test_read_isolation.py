@@ -44,6 +44,8 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
+from clearground.store import access
+from clearground.store import tables as t
 from clearground.store.database import Store
 from clearground.store.repository import Registry
 from clearground.store.users import add_user, new_token
@@ -407,3 +409,81 @@ def test_edit_rights(world: tuple[TestClient, dict[str, Any]], store: Store) -> 
     assert put(op, "tasks", ids["TASK-BRAVO"]).status_code == 404
     assert put(auth(ids, "manager"), "tasks", ids["TASK-ALPHA"]).status_code == 403
     assert put(auth(ids, "im_officer"), "tasks", ids["TASK-BRAVO"]).status_code == 200
+
+
+def test_an_operators_queue_of_kinds_without_an_organisation_column(
+    world: tuple[TestClient, dict[str, Any]],
+) -> None:
+    """Hazards and accidents belong to the organisation of the user who created them
+    (``access.created_by_organisation``): an operator's queue holds its own drafts (version
+    1) and its own records edited since (their first version in the history), and no other
+    kind's history counts. Mutations: ``table.version == 2`` loses the unedited drafts;
+    ``RecordVersion.kind != kind`` lets an edited accident of the operator's bring in the
+    centre's hazard that has the same id."""
+    client, ids = world
+    op, officer = auth(ids, "operator"), auth(ids, "im_officer")
+    made = client.post(
+        "/api/records/accidents",
+        json={
+            "values": {
+                "local_id": "X-OP",
+                "kind": "accident",
+                "accident_date": "2023-04-02",
+                "geometry": {"type": "Point", "coordinates": [47.31, 40.41]},
+            }
+        },
+        headers=op,
+    )
+    assert made.status_code == 201, made.text
+    accident = made.json()["id"]
+    assert accident == ids["H2"], "the scenario needs an accident id equal to a hazard's"
+    edited = client.put(
+        f"/api/records/accidents/{accident}",
+        json={"version": 1, "values": {"description": "checked by the officer"}},
+        headers=officer,
+    )
+    assert edited.status_code == 200, edited.text
+    draft = client.post(
+        "/api/records/hazards",
+        json={
+            "values": {
+                "local_id": "H-OP",
+                "kind": "SHA",
+                "geometry": {
+                    "type": "Polygon",
+                    "coordinates": [[[47.6, 40.6], [47.61, 40.6], [47.61, 40.605], [47.6, 40.6]]],
+                },
+            }
+        },
+        headers=op,
+    )
+    assert draft.status_code == 201, draft.text
+
+    def queue(status: str) -> set[tuple[str, str]]:
+        r = client.get("/api/review", params={"status": status}, headers=op)
+        assert r.status_code == 200, r.text
+        return {(i["kind"], i["local_id"]) for i in r.json()}
+
+    drafts = queue("draft")
+    assert ("hazards", "H-OP") in drafts and ("accidents", "X-OP") in drafts  # v1 and edited
+    assert ("hazards", "HD") not in drafts  # the centre's draft
+    assert ("hazards", "H2") not in queue("approved")  # same id as X-OP, not the operator's
+
+
+def test_the_authors_of_many_edited_records_are_all_found(store: Store) -> None:
+    """``access.author_organisations`` reads the history 500 ids at a time: for 1,201 edited
+    records (three chunks, the last of one) every author's organisation is found. Mutation:
+    a step of 501 over slices of 500 skips one id per chunk."""
+    with store.session() as s:
+        reg = Registry(s)
+        org = reg.add("organisations", {"local_id": "OC", "name": "Charlie", "kind": "ngo"})
+        add_user(s, "charlie_op", "operator", organisation="Charlie")
+        s.add_all(
+            t.RecordVersion(
+                kind="hazards", record_id=i, version=1, data={}, changed_by="charlie_op"
+            )
+            for i in range(1, 1202)
+        )
+    with store.session() as s:
+        found = access.author_organisations(s, "hazards", list(range(1, 1202)))
+    assert found == {i: org for i in range(1, 1202)}
