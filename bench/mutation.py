@@ -161,6 +161,19 @@ EQUIVALENT: tuple[tuple[str, str, str, str], ...] = (
     (
         "domain.geometry",
         "core/NumberReplacer",
+        "@lru_cache(maxsize=",
+        "the size of the cache of projections changes how often one is rebuilt, not what it gives",
+    ),
+    (
+        "domain.geometry",
+        "core/NumberReplacer",
+        "Transformer.from_crs( 4327,",
+        "EPSG:4327 is WGS 84 as a 3D geographic CRS: for 2D longitudes and latitudes the same "
+        "transformation as from EPSG:4326",
+    ),
+    (
+        "domain.geometry",
+        "core/NumberReplacer",
         "np.zeros( 1, bool)",
         "for no geometry at all: a mask of one False instead of none; present.any() is False "
         "either way and the empty result is returned",

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import numpy as np
 import pytest
 from hypothesis import given, settings
@@ -159,3 +161,39 @@ def test_longitude_to_180_and_latitude_to_90_degrees(lon: float, lat: float, ok:
     else:
         with pytest.raises(BadInput):
             check_lonlat(Point(lon, lat))
+
+
+def test_zones_change_every_6_degrees_from_180_west() -> None:
+    # 47.5 E: int(227.5 // 6) + 1 = 38 (42-48 E); 48.0 E starts zone 39
+    assert utm_epsg(47.5, 40.0) == 32638 and utm_epsg(48.0, 40.0) == 32639
+    assert utm_epsg(47.999, 40.0) == 32638
+
+
+def test_a_leg_is_fixed_once_made() -> None:
+    leg = Leg(90.0, 10.0)
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        leg.distance_m = 20.0  # type: ignore[misc]
+
+
+@pytest.mark.parametrize("distance", [0.0, 0.5])
+def test_legs_of_no_or_under_a_metre_are_walked(distance: float) -> None:
+    walked = traverse((47.0, 40.0), [Leg(90.0, distance)])
+    x, y, _ = GEOD.fwd(47.0, 40.0, 90.0, distance)
+    assert walked[1] == pytest.approx((x, y), abs=1e-12)
+
+
+@pytest.mark.parametrize("distance", [-0.5, float("nan"), float("inf")])
+def test_negative_or_endless_legs_are_refused(distance: float) -> None:
+    with pytest.raises(BadInput) as err:
+        traverse((47.0, 40.0), [Leg(90.0, distance)])
+    assert err.value.field == "distance_m"
+
+
+def test_vertices_1e_9_degrees_apart_are_distinct() -> None:
+    """The rounding is to 9 decimals, no coarser: a 0.3 mm triangle is three vertices (what
+    it then is, valid or not, the validity check says)."""
+    tiny = Polygon([(47.0, 40.0), (47.0 + 3e-9, 40.0), (47.0, 40.0 + 4e-9)])
+    try:
+        check_polygon(tiny)
+    except BadInput as exc:
+        assert exc.reason != "a polygon needs at least 3 distinct vertices"
