@@ -160,6 +160,26 @@ TARGETS: dict[str, Target] = {
 EQUIVALENT: tuple[tuple[str, str, str, str], ...] = (
     (
         "domain.geometry",
+        "core/ReplaceBinaryOperator_BitAnd_BitOr",
+        "(keys[:, 0] == key[0]) | (keys[:, 1] == key[1])",
+        "a geometry then measured in the equal-area projection centred on a neighbouring whole "
+        "degree: equal-area wherever its centre, it differs only by the straight-edge error "
+        "(under one part in a million for areas a few km across)",
+    ),
+    (
+        "domain.geometry",
+        "core/NumberReplacer",
+        "areas_m2([geometry])[ -1]",
+        "the array has one element: [0] and [-1] are the same",
+    ),
+    (
+        "domain.geometry",
+        "core/NumberReplacer",
+        "if count == -1:",
+        "the shortcut for no mines: without it the general path returns the same (0, 2) array",
+    ),
+    (
+        "domain.geometry",
         "core/NumberReplacer",
         "@lru_cache(maxsize=",
         "the size of the cache of projections changes how often one is rebuilt, not what it gives",

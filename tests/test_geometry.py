@@ -18,6 +18,7 @@ from clearground.domain.geometry import (
     areas_m2,
     check_lonlat,
     check_polygon,
+    points,
     row_positions,
     traverse,
     true_bearing,
@@ -114,6 +115,7 @@ def test_bad_polygons_are_refused(geom: Polygon | None, reason: str) -> None:
         (18.42, -33.92, 32734),  # Cape Town: zone int(198.42 // 6) + 1 = 34, south
         (-70.65, -33.45, 32719),  # Santiago: zone int(109.35 // 6) + 1 = 19, south
         (-70.65, 0.0, 32619),  # on the equator: north
+        (-70.65, -0.5, 32719),  # half a degree south of it: south
     ],
 )
 def test_utm_zones_south_of_the_equator(lon: float, lat: float, epsg: int) -> None:
@@ -197,3 +199,9 @@ def test_vertices_1e_9_degrees_apart_are_distinct() -> None:
         check_polygon(tiny)
     except BadInput as exc:
         assert exc.reason != "a polygon needs at least 3 distinct vertices"
+
+
+def test_points_of_a_row_of_coordinates() -> None:
+    many = points(np.array([[47.0, 40.0], [47.1, 40.1]]))
+    assert [(p.x, p.y) for p in many.geoms] == [(47.0, 40.0), (47.1, 40.1)]
+    assert points(np.empty((0, 2))).is_empty
