@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -76,26 +76,14 @@ def of_kind(kind: kinds.Kind) -> Collection:
     )
 
 
-class _Collections(Mapping[str, Collection]):
-    """The collections by id: the kinds' that have one, in the registry's order, then the
-    districts."""
-
-    def _all(self) -> dict[str, Collection]:
-        out = {k.name: of_kind(k) for k in kinds.with_collection()}
-        out[DISTRICTS.id] = DISTRICTS
-        return out
-
-    def __getitem__(self, id_: str) -> Collection:
-        return self._all()[id_]
-
-    def __iter__(self) -> Iterator[str]:
-        return iter(self._all())
-
-    def __len__(self) -> int:
-        return len(self._all())
+def _collections() -> dict[str, Collection]:
+    """The kinds' collections, in the registry's order, then the districts."""
+    out = {k.name: of_kind(k) for k in kinds.with_collection()}
+    out[DISTRICTS.id] = DISTRICTS
+    return out
 
 
-COLLECTIONS: Mapping[str, Collection] = _Collections()
+COLLECTIONS: Mapping[str, Collection] = kinds.Live(_collections)
 """Every collection of OGC API Features by id (from the kinds' descriptors)."""
 
 

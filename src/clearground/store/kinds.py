@@ -18,11 +18,11 @@ it with a throwaway kind registered for one test (:func:`registered`).
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import Any
+from typing import Any, TypeVar
 
 from clearground.domain import enums as e
 from clearground.domain.errors import BadInput
@@ -508,35 +508,31 @@ def with_collection() -> list[Kind]:
     return sorted(having, key=lambda k: k.collection.order if k.collection else 0)
 
 
-class _Tables(Mapping[str, type[t.Base]]):
-    """Tables by kind name, as the registry holds them now."""
-
-    def __getitem__(self, name: str) -> type[t.Base]:
-        return KINDS[name].table
-
-    def __iter__(self) -> Iterator[str]:
-        return iter(KINDS)
-
-    def __len__(self) -> int:
-        return len(KINDS)
+V = TypeVar("V")
 
 
-class _References(Mapping[str, dict[str, tuple[str, type[t.Base], str]]]):
-    """``{kind: {name given: (column set, target table, column looked up)}}``."""
+class Live(Mapping[str, V]):
+    """A read-only mapping made afresh from the registry at each use, so that it holds the
+    kinds registered now (a kind registered later, or for a test, is in it)."""
 
-    def __getitem__(self, name: str) -> dict[str, tuple[str, type[t.Base], str]]:
-        return {r.name: (r.column, r.table, r.by) for r in KINDS[name].references}
+    def __init__(self, make: Callable[[], Mapping[str, V]]) -> None:
+        self._make = make
+
+    def __getitem__(self, key: str) -> V:
+        return self._make()[key]
 
     def __iter__(self) -> Iterator[str]:
-        return iter(KINDS)
+        return iter(self._make())
 
     def __len__(self) -> int:
-        return len(KINDS)
+        return len(self._make())
 
 
-TABLES: Mapping[str, type[t.Base]] = _Tables()
+TABLES: Mapping[str, type[t.Base]] = Live(lambda: {n: k.table for n, k in KINDS.items()})
 """The table of each kind by its name (``import KIND``, ``export KIND``)."""
-REFERENCES: Mapping[str, dict[str, tuple[str, type[t.Base], str]]] = _References()
+REFERENCES: Mapping[str, dict[str, tuple[str, type[t.Base], str]]] = Live(
+    lambda: {n: {r.name: (r.column, r.table, r.by) for r in k.references} for n, k in KINDS.items()}
+)
 """The references of each kind, as the registry and the importer resolve them."""
 
 

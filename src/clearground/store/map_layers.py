@@ -14,7 +14,7 @@ through the session's own DBAPI cursor; the web app keeps it in its cache (``web
 from __future__ import annotations
 
 import math
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -71,26 +71,15 @@ class LayerSpec:
         return self.map.organisation is not None or self.map.worked_by is not None
 
 
-class _Specs(Mapping[str, LayerSpec]):
-    """The map's layers by name, from the kinds' descriptors, in the page's order."""
-
-    def _all(self) -> dict[str, LayerSpec]:
-        return {
-            layer.name: LayerSpec(layer.name, features.of_kind(kind), layer)
-            for kind, layer in kinds.map_layers()
-        }
-
-    def __getitem__(self, name: str) -> LayerSpec:
-        return self._all()[name]
-
-    def __iter__(self) -> Iterator[str]:
-        return iter(self._all())
-
-    def __len__(self) -> int:
-        return len(self._all())
+def _specs() -> dict[str, LayerSpec]:
+    """The layers of the kinds' descriptors, in the page's order."""
+    return {
+        layer.name: LayerSpec(layer.name, features.of_kind(kind), layer)
+        for kind, layer in kinds.map_layers()
+    }
 
 
-SPECS: Mapping[str, LayerSpec] = _Specs()
+SPECS: Mapping[str, LayerSpec] = kinds.Live(_specs)
 """Every layer of the map by name."""
 
 HAZARD_STATUSES = [s.value for s in HazardStatus]
