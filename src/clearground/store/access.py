@@ -63,7 +63,8 @@ def _through(kind: str) -> tuple[str, kinds.Kind] | None:
     column = kind_.owner.through
     if column is None:
         return None
-    ref = next(r for r in kind_.references if r.column == column)
+    ref = kind_.reference_at(column)
+    assert ref is not None, column
     return column, kinds.get(ref.target)
 
 

@@ -76,14 +76,21 @@ def of_kind(kind: kinds.Kind) -> Collection:
     )
 
 
-def _collections() -> dict[str, Collection]:
-    """The kinds' collections, in the registry's order, then the districts."""
-    out = {k.name: of_kind(k) for k in kinds.with_collection()}
-    out[DISTRICTS.id] = DISTRICTS
-    return out
+def _collection_ids() -> list[str]:
+    """The kinds' collections, in the order of the collections, then the districts."""
+    return [*(k.name for k in kinds.with_collection()), DISTRICTS.id]
 
 
-COLLECTIONS: Mapping[str, Collection] = kinds.Live(_collections)
+def _collection(id_: str) -> Collection:
+    if id_ == DISTRICTS.id:
+        return DISTRICTS
+    kind = kinds.KINDS.get(id_)
+    if kind is None or kind.collection is None:
+        raise KeyError(id_)
+    return of_kind(kind)
+
+
+COLLECTIONS: Mapping[str, Collection] = kinds.Live(_collection_ids, _collection)
 """Every collection of OGC API Features by id (from the kinds' descriptors)."""
 
 

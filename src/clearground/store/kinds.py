@@ -18,10 +18,11 @@ it with a throwaway kind registered for one test (:func:`registered`).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from enum import StrEnum
+from functools import cached_property
 from typing import Any, TypeVar
 
 from clearground.domain import enums as e
@@ -158,6 +159,16 @@ class Kind:
 
     def reference(self, name: str) -> Reference | None:
         return next((r for r in self.references if r.name == name), None)
+
+    def reference_at(self, column: str | None) -> Reference | None:
+        """The reference stored in ``column`` (``"activity_id"``), if one is."""
+        return next((r for r in self.references if r.column == column), None)
+
+    @cached_property
+    def resolved_references(self) -> dict[str, tuple[str, type[t.Base], str]]:
+        """``{name given: (column set, target table, column looked up)}``, worked out once:
+        the registry reads it for every row it writes."""
+        return {r.name: (r.column, r.table, r.by) for r in self.references}
 
 
 def _ref(name: str, target: str, by: str = "local_id", column: str | None = None) -> Reference:
@@ -512,26 +523,28 @@ V = TypeVar("V")
 
 
 class Live(Mapping[str, V]):
-    """A read-only mapping made afresh from the registry at each use, so that it holds the
-    kinds registered now (a kind registered later, or for a test, is in it)."""
+    """A read-only mapping over the kinds registered now (a kind registered later, or for a
+    test, is in it): ``names`` lists its keys, ``value`` gives one entry, raising KeyError for
+    a name it does not hold. A lookup computes only the entry asked for."""
 
-    def __init__(self, make: Callable[[], Mapping[str, V]]) -> None:
-        self._make = make
+    def __init__(self, names: Callable[[], Iterable[str]], value: Callable[[str], V]) -> None:
+        self._names = names
+        self._value = value
 
     def __getitem__(self, key: str) -> V:
-        return self._make()[key]
+        return self._value(key)
 
     def __iter__(self) -> Iterator[str]:
-        return iter(self._make())
+        return iter(list(self._names()))
 
     def __len__(self) -> int:
-        return len(self._make())
+        return len(list(self._names()))
 
 
-TABLES: Mapping[str, type[t.Base]] = Live(lambda: {n: k.table for n, k in KINDS.items()})
+TABLES: Mapping[str, type[t.Base]] = Live(lambda: KINDS, lambda name: KINDS[name].table)
 """The table of each kind by its name (``import KIND``, ``export KIND``)."""
 REFERENCES: Mapping[str, dict[str, tuple[str, type[t.Base], str]]] = Live(
-    lambda: {n: {r.name: (r.column, r.table, r.by) for r in k.references} for n, k in KINDS.items()}
+    lambda: KINDS, lambda name: KINDS[name].resolved_references
 )
 """The references of each kind, as the registry and the importer resolve them."""
 

@@ -71,15 +71,16 @@ class LayerSpec:
         return self.map.organisation is not None or self.map.worked_by is not None
 
 
-def _specs() -> dict[str, LayerSpec]:
-    """The layers of the kinds' descriptors, in the page's order."""
-    return {
-        layer.name: LayerSpec(layer.name, features.of_kind(kind), layer)
-        for kind, layer in kinds.map_layers()
-    }
+def _spec(name: str) -> LayerSpec:
+    for kind, layer in kinds.map_layers():
+        if layer.name == name:
+            return LayerSpec(name, features.of_kind(kind), layer)
+    raise KeyError(name)
 
 
-SPECS: Mapping[str, LayerSpec] = kinds.Live(_specs)
+SPECS: Mapping[str, LayerSpec] = kinds.Live(
+    lambda: [layer.name for _, layer in kinds.map_layers()], _spec
+)
 """Every layer of the map by name."""
 
 HAZARD_STATUSES = [s.value for s in HazardStatus]
@@ -151,7 +152,8 @@ def _through(table: Any, path: str | None, joins: list[tuple[Any, Any]]) -> Any:
         return getattr(table, path)
     ref_column, column = path.split(".", 1)
     kind = kinds.of_table(table)
-    ref = next(r for r in kind.references if r.column == ref_column)
+    ref = kind.reference_at(ref_column)
+    assert ref is not None, path
     target: Any = aliased(ref.table)
     joins.append((target, target.id == getattr(table, ref_column)))
     return getattr(target, column)

@@ -105,14 +105,13 @@ def records_page(
     if gate:
         return gate
     listing = api.list_records(request, kind, who, review_status, q, 200, 0)
-    kinds = [k for k in KINDS if api.may_read_kind(who, k)]
     can_write = _may_write(who, kind)
     return render(
         request,
         "records.html",
         {
             "kind": kind,
-            "kinds": kinds,
+            "kinds": readable,
             "listing": listing,
             "review_status": review_status or "",
             "q": q or "",

@@ -123,9 +123,8 @@ def check_may_edit(who: Principal, session: Session, kind: str, current: dict) -
 def _owner_field(kind: str) -> str:
     """The input field that says whose a record of ``kind`` is (for error messages): the
     reference naming its organisation, or the record it belongs through; else its local id."""
-    owner = kinds.get(kind).owner
-    column = owner.column or owner.through
-    ref = next((r for r in kinds.get(kind).references if r.column == column), None)
+    kind_ = kinds.get(kind)
+    ref = kind_.reference_at(kind_.owner.column or kind_.owner.through)
     return ref.name if ref is not None else "local_id"
 
 
@@ -138,14 +137,14 @@ def check_owned_write(who: Principal, session: Session, kind: str, record_id: in
         return
     current = reads.current_row(session, kind, record_id)
     through = kinds.get(kind).owner.through
+    field = _owner_field(kind)
     if through is not None and current.get(through) is None:
         raise ApiError(
             403,
             "forbidden",
-            f"{kind} {current.get('local_id') or record_id} names no {_owner_field(kind)}; an "
-            f"operator's {kind} name the {_owner_field(kind)} (of its own organisation) they "
-            "belong to",
-            _owner_field(kind),
+            f"{kind} {current.get('local_id') or record_id} names no {field}; an "
+            f"operator's {kind} name the {field} (of its own organisation) they belong to",
+            field,
         )
     if access.owner_of(session, kind, record_id, current) != who.organisation_id:
         raise ApiError(
@@ -153,7 +152,7 @@ def check_owned_write(who: Principal, session: Session, kind: str, record_id: in
             "forbidden",
             f"{kind} {current.get('local_id') or record_id} would belong to another "
             "organisation; operators write their own organisation's records",
-            _owner_field(kind),
+            field,
         )
 
 
