@@ -40,16 +40,107 @@ def init(
             "--country", help="district boundaries of another country (GPKG, GeoJSON, SHP)"
         ),
     ] = None,
+    add: Annotated[
+        bool,
+        typer.Option("--add", help="add the file as another level of the country already there"),
+    ] = False,
+    level: Annotated[
+        str,
+        typer.Option(
+            help="what the file's polygons are: district (records are placed in them) or "
+            "region (the level above; give it first)"
+        ),
+    ] = "district",
+    name_field: Annotated[
+        str | None, typer.Option(help="the file's column of place names (detected if not given)")
+    ] = None,
+    code_field: Annotated[
+        str | None,
+        typer.Option(
+            help="the file's column of official codes (detected: shapeISO/shapeID, "
+            "MPIO_CDPMP, DPTO_CCDGO, GID_n)"
+        ),
+    ] = None,
+    parent_field: Annotated[
+        str | None,
+        typer.Option(
+            help="the file's column of the parent's code (detected: DPTO_CCDGO, "
+            "GID_n-1; else the region holding the place)"
+        ),
+    ] = None,
+    country_name: Annotated[
+        str | None, typer.Option(help="the country's name (default: from the file)")
+    ] = None,
+    conflict_start: Annotated[
+        str | None,
+        typer.Option(help="dates before this (YYYY-MM-DD) are refused at import"),
+    ] = None,
+    border_tolerance: Annotated[
+        float | None,
+        typer.Option(help="metres beyond the country outline accepted silently (default 2000)"),
+    ] = None,
+    border_warning: Annotated[
+        float | None,
+        typer.Option(
+            help="metres beyond the outline accepted with a warning; further is refused "
+            "(default 30000)"
+        ),
+    ] = None,
 ) -> None:
-    """Create a database with the ordnance catalogue and the country's districts."""
-    from clearground.store.seed import init_database
+    """Create a database with the ordnance catalogue and the country's districts.
 
+    On a database made before, sets the settings given; ``--country`` with ``--add`` adds a
+    level of places (regions, then districts) to its country."""
+    from clearground.store.seed import Boundaries, init_database
+
+    settings = _init_settings(conflict_start, border_tolerance, border_warning)
     store = open_db(db)
-    made = init_database(store, country)
+    spec = Boundaries(country, name_field, code_field, parent_field, country_name, level, add)
+    made = init_database(store, boundaries=spec, settings=settings)
     err.print(
         f"Database ready at {store.url}: {made['ordnance']} ordnance models, "
         f"{made['locations']} locations added."
     )
+
+
+def _init_settings(
+    conflict_start: str | None, tolerance: float | None, warning: float | None
+) -> dict[str, str]:
+    import datetime as dt
+
+    out: dict[str, str] = {}
+    if conflict_start is not None:
+        try:
+            out["conflict_start"] = dt.date.fromisoformat(conflict_start).isoformat()
+        except ValueError:
+            raise BadInput(
+                f"'{conflict_start}' is not a date",
+                field="--conflict-start",
+                value=conflict_start,
+                fix="Give it as YYYY-MM-DD, e.g. 1990-01-01",
+            ) from None
+    for key, opt, metres in (
+        ("border_tolerance_m", "--border-tolerance", tolerance),
+        ("border_warning_m", "--border-warning", warning),
+    ):
+        if metres is None:
+            continue
+        if not (0 <= metres <= 500_000):
+            raise BadInput(
+                f"{opt} must be between 0 and 500000 metres",
+                field=opt,
+                value=str(metres),
+                fix="Give a distance in metres, e.g. 2000",
+            )
+        out[key] = str(float(metres))
+    if tolerance is not None and warning is not None and warning < tolerance:
+        raise BadInput(
+            "--border-warning is less than --border-tolerance",
+            field="--border-warning",
+            value=str(warning),
+            fix="The warning band reaches beyond the tolerance: give a larger distance",
+        )
+    return out
 
 
 @app.command()

@@ -16,13 +16,12 @@ import shapely
 from shapely.geometry.base import BaseGeometry
 
 from clearground.domain.geometry import WGS84
+from clearground.intake.border import Border, describe_m
 from clearground.intake.report import Issue
 from clearground.intake.safety import max_vertices
 
 MAX_EDGE_M = 25_000.0
 """Consecutive vertices further apart than this are taken as a typing or CRS error."""
-BORDER_TOLERANCE_DEG = 0.02
-"""How far (degrees, about 2 km) a feature may reach beyond the country outline."""
 
 
 def _swap(geom: BaseGeometry) -> BaseGeometry:
@@ -33,23 +32,21 @@ def check_geometries(
     frame: pd.DataFrame,
     shape: str | None,
     required: bool,
-    country: BaseGeometry | None,
+    border: Border | None,
     fix_geometry: bool,
     fix_swapped: bool,
 ) -> list[Issue]:
     """Check (and, where asked, fix in place) the ``geometry`` column of ``frame``.
 
-    ``shape`` is "polygon", "point", "any" or None (the kind has no geometry).
+    ``shape`` is "polygon", "point", "any" or None (the kind has no geometry); ``border``
+    the country outline with its tolerance and warning band (None: no country check).
     """
     issues: list[Issue] = []
     if shape is None or "geometry" not in frame.columns:
         return issues
     rows = frame["_row"].to_numpy()
     geoms = np.array(frame["geometry"].tolist() + [None], dtype=object)[:-1]  # writable
-    area = None
-    if country is not None:
-        area = shapely.buffer(country, BORDER_TOLERANCE_DEG)
-        shapely.prepare(area)
+    area = border.area if border is not None else None
     suspects: list[int] | range = range(len(geoms))
     with_z = np.flatnonzero(shapely.has_z(geoms)) if len(geoms) else np.zeros(0, dtype=int)
     if len(with_z):  # positions are kept in 2D: heights would fail a PostGIS column
@@ -137,7 +134,25 @@ def check_geometries(
                 )
             )
             continue
-        if area is not None and not area.contains(geom):
+        where, distance = border.verdict(geom) if border is not None else ("inside", 0.0)
+        if where == "near" and not (area is not None and area.contains(_swap(geom))):
+            issues.append(
+                Issue(
+                    row,
+                    "geometry",
+                    f"the feature lies {describe_m(distance)} outside the country outline; "
+                    "accepted",
+                    "near_border",
+                    shapely.to_wkt(geom, rounding_precision=4),
+                    "Check the coordinates if the place is not on the coast or a border "
+                    f"(features within {describe_m(border.warning_m)} of the outline are "
+                    "accepted with this warning)"
+                    if border is not None
+                    else None,
+                    severity="warning",
+                )
+            )
+        elif where != "inside" and area is not None:
             swapped = _swap(geom)
             if area.contains(swapped):
                 if fix_swapped:
@@ -168,10 +183,13 @@ def check_geometries(
                     Issue(
                         row,
                         "geometry",
-                        "the feature lies outside the country",
+                        f"the feature lies outside the country, {describe_m(distance)} from "
+                        "its outline",
                         "outside_country",
                         shapely.to_wkt(geom, rounding_precision=4),
-                        "Check the coordinates and the coordinate system (--crs)",
+                        "Check the coordinates and the coordinate system (--crs); features "
+                        f"up to {describe_m(border.warning_m if border else 0)} out are "
+                        "accepted with a warning (clearground init --border-warning)",
                     )
                 )
                 continue

@@ -26,6 +26,7 @@ from clearground.domain.errors import BadInput, TooLarge
 from clearground.domain.sameness import same_value
 from clearground.intake import checks, records, safety
 from clearground.intake.all_or_none import write_all_or_none
+from clearground.intake.border import TOLERANCE_M, WARNING_M, Border
 from clearground.intake.mapping import (
     Mapping,
     check_columns,
@@ -60,7 +61,26 @@ def ignored_columns(kind: str) -> frozenset[str]:
     return IGNORED_COLUMNS | (EXPORT_ONLY - set(columns_of(table_of(kind))))
 
 
-ALIASES = {"district": "location"}
+ALIASES = {
+    "district": "location",
+    "district_code": "location_code",
+    "district_parent": "location_parent",
+}
+"""Column names exports write (and users type) for the fields they stand for."""
+
+
+def qualifiers(kind: str) -> set[str]:
+    """The extra fields that name a place a record refers to: its code (``location_code``,
+    as exports write it) or its parent's name (``location_parent``, for names that repeat
+    across parents)."""
+    return {
+        f"{name}{suffix}"
+        for name, (_column, table, _by) in REFERENCES.get(kind, {}).items()
+        if table is t.Location
+        for suffix in ("_code", "_parent")
+    }
+
+
 Progress = Callable[[str, int, int], None]
 
 
@@ -140,7 +160,7 @@ def mapping_fields(kind: str) -> set[str]:
     cols = columns_of(table_of(kind))
     refs = REFERENCES.get(kind, {})
     ignored = ignored_columns(kind)
-    fields = {n for n in cols if n not in ignored} | set(refs)
+    fields = {n for n in cols if n not in ignored} | set(refs) | qualifiers(kind)
     fields |= {alias for alias, target in ALIASES.items() if target in fields}
     return fields | ({"form"} if kind == "records" else set())
 
@@ -265,7 +285,18 @@ def _context(session: Any) -> dict[str, Any]:
     )
     setting = session.get(t.Setting, "conflict_start")
     start = dt.date.fromisoformat(setting.value) if setting else None
-    return {"country": country, "conflict_start": start}
+    border = None
+    if country is not None:
+        metres = {
+            key: float(row.value) if row is not None else default
+            for key, default in (
+                ("border_tolerance_m", TOLERANCE_M),
+                ("border_warning_m", WARNING_M),
+            )
+            for row in [session.get(t.Setting, key)]
+        }
+        border = Border(country, metres["border_tolerance_m"], metres["border_warning_m"])
+    return {"country": border, "conflict_start": start}
 
 
 def _apply_mapping(source: Source, plan: Mapping, kind: str, report: ImportReport) -> pd.DataFrame:
@@ -330,7 +361,7 @@ def _apply_mapping(source: Source, plan: Mapping, kind: str, report: ImportRepor
                 errors="coerce",
             )
             frame[name] = [None if pd.isna(x) else x * factor for x in numbers]
-    known = set(cols) | set(refs) | {"geometry", "_row", "form"}
+    known = set(cols) | set(refs) | qualifiers(kind) | {"geometry", "_row", "form"}
     extra = [c for c in frame.columns if c not in known]
     if extra:
         report.issues.append(

@@ -368,8 +368,16 @@ def _readable(session: Session, kind: str, frame: pd.DataFrame) -> pd.DataFrame:
             frame[name] = frame[col].map(_names(session, table, attr))
     if "ordnance_id" in frame.columns:
         frame["category"] = frame["ordnance_id"].map(_names(session, t.Ordnance, "category"))
-    if kind == "locations" and "parent_id" in frame.columns:
-        frame["parent"] = frame["parent_id"].map(_names(session, t.Location, "name"))
+    codes: dict[int, str] | None = None
+    for col, name in (("location_id", "district"), ("parent_id", "parent")):
+        if col not in frame.columns or (col == "parent_id" and kind != "locations"):
+            continue
+        if name not in frame.columns:
+            frame[name] = frame[col].map(_names(session, t.Location, "name"))
+        # names repeat across parents (and two districts of Azerbaijan share one): the code
+        # beside the name lets the file be imported again without ambiguity
+        codes = _names(session, t.Location, "code") if codes is None else codes
+        frame[f"{name}_code"] = frame[col].map(codes)
     return frame
 
 

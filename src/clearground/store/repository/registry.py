@@ -108,9 +108,22 @@ class Registry:
             if table is t.Location and column == "name":  # names are not unique: towns
                 found = self._location_by_any_name(value)
             else:
-                found = self.session.execute(
-                    select(table.id).where(col == value)  # type: ignore[attr-defined]
-                ).scalar_one_or_none()
+                ids = (
+                    self.session.execute(
+                        select(table.id).where(col == value)  # type: ignore[attr-defined]
+                    )
+                    .scalars()
+                    .all()
+                )
+                if len(ids) > 1:
+                    raise BadInput(
+                        f"{len(ids)} {kind_of(table)} have {column} '{value}'",
+                        field=column,
+                        value=value,
+                        fix=f"Give each {kind_of(table)} its own {column}, or refer to it "
+                        "by another field",
+                    )
+                found = int(ids[0]) if ids else None
             if found is None and table is t.Organisation and column == "name":
                 found = self._organisation_by_other_name(value)
             if found is None:
@@ -133,50 +146,90 @@ class Registry:
         return None
 
     def _location_by_any_name(self, value: str) -> int | None:
-        """The location known under ``value`` (its name, an alternate or short name, in any
-        spelling): the one district so named, else the one location so named.
+        """The location ``value`` names: its code, its name (an alternate or short name, in
+        any spelling), or its name and its parent's (``"GRANADA, ANTIOQUIA"``).
 
         A district shares its name with its main town (``Aghdam``) and two villages may
-        share one (``Fuzuli``): the district is taken; several locations and no district,
-        or several districts, are refused as ambiguous.
+        share one (``Fuzuli``): the district is taken. Several districts of one name
+        (Colombia has 66 municipality names in more than one department), or several
+        locations and no district, are refused as ambiguous, listing them with their
+        parents and codes.
         """
         exact = self.session.execute(
             select(t.Location.id, t.Location.kind).where(t.Location.name == value)
         ).all()
         if len(exact) == 1 and exact[0][1] == "district":  # the usual case, without a scan
             return int(exact[0][0])
-        want = fold(value)
-        hits = [
-            (kind, rid, name)
-            for rid, kind, name, alts in self.session.execute(
-                select(t.Location.id, t.Location.kind, t.Location.name, t.Location.alt_names)
+        coded = (
+            self.session.execute(select(t.Location.id).where(t.Location.code == value))
+            .scalars()
+            .all()
+        )
+        if len(coded) == 1:
+            return int(coded[0])
+        places = {
+            int(rid): (kind, name, alts, parent, code)
+            for rid, kind, name, alts, parent, code in self.session.execute(
+                select(
+                    t.Location.id,
+                    t.Location.kind,
+                    t.Location.name,
+                    t.Location.alt_names,
+                    t.Location.parent_id,
+                    t.Location.code,
+                )
             )
-            if want in {fold(name), *(fold(a) for a in (alts or []))}
-        ]
-        districts = [rid for kind, rid, _ in hits if kind == "district"]
+        }
+        hits = _named(places, value)
+        if not hits and "," in value:
+            name, parent_value = (part.strip() for part in value.rsplit(",", 1))
+            parent = self._location_by_any_name(parent_value)
+            if parent is not None:
+                hits = [rid for rid in _named(places, name) if _within(places, rid, parent)]
+        districts = [rid for rid in hits if places[rid][0] == "district"]
         if len(districts) == 1:
-            return int(districts[0])
+            return districts[0]
         if len(hits) == 1:
-            return int(hits[0][1])
+            return hits[0]
         if not hits:
             return None
-        named = ", ".join(f"{kind} {name}" for kind, _, name in sorted(hits)[:5])
+        candidates = sorted(districts or hits, key=lambda rid: (places[rid][0], rid))
+        named = "; ".join(_described(places, rid) for rid in candidates[:6])
+        example = places[candidates[0]]
+        parent_name = places[example[3]][1] if example[3] in places else None
+        by_parent = f" or the name with its parent ('{example[1]}, {parent_name}')"
         raise BadInput(
-            f"the location name '{value}' is ambiguous: it names {len(hits)} locations "
-            f"({named}{', ...' if len(hits) > 5 else ''})",
+            f"the location name '{value}' is ambiguous: it names {len(candidates)} locations "
+            f"({named}{'; ...' if len(candidates) > 6 else ''})",
             field="name",
             value=value,
-            fix="Use a name only one location has (a district's full name, e.g. 'Agdam "
-            "District'), or leave it out: a record with a geometry is placed in the district "
-            "holding it",
+            fix=f"Give the location's code{f' ({example[4]})' if example[4] else ''}"
+            f"{by_parent if parent_name else ''}, or map a column of parent names to "
+            "location_parent (codes to location_code); a record with a geometry may leave "
+            "it out: it is placed in the district holding it",
         )
 
     def _resolve(self, kind: str, values: dict[str, Any], record: str | None) -> dict[str, Any]:
         out = dict(values)
         for given, (field_name, target, column) in REFERENCES.get(kind, {}).items():
-            if given in out:
-                ref = out.pop(given)
-                out[field_name] = None if ref is None else self.lookup(target, column, str(ref))
+            code = parent = None
+            if target is t.Location:  # a place may be named by its code, or within its parent
+                code = _text(out.pop(f"{given}_code", None))
+                parent = _text(out.pop(f"{given}_parent", None))
+            try:
+                if code is not None:
+                    out.pop(given, None)
+                    out[field_name] = self.lookup(t.Location, "code", code)
+                elif given in out:
+                    ref = out.pop(given)
+                    if ref is None:
+                        out[field_name] = None
+                    else:
+                        value = str(ref) if parent is None else f"{ref}, {parent}"
+                        out[field_name] = self.lookup(target, column, value)
+            except BadInput as exc:  # named by the field the input gave, not the one searched
+                exc.field = f"{given}_code" if code is not None else given
+                raise
         return out
 
     # preparation ------------------------------------------------------------------------------
@@ -565,3 +618,44 @@ def _context(kind: str, merged: Mapping[str, Any]) -> dict[str, Any]:
 def count(session: Session, kind: str) -> int:
     table = table_of(kind)
     return int(session.execute(select(func.count()).select_from(table)).scalar_one())
+
+
+Place = tuple[str, str, Any, int | None, str | None]
+"""A location as the name search sees it: kind, name, alternate names, parent id, code."""
+
+
+def _text(value: Any) -> str | None:
+    """A qualifier's text, or None for an empty cell (None, NaN, blank)."""
+    if value is None or (isinstance(value, float) and value != value):
+        return None
+    text = str(value).strip()
+    return text or None
+
+
+def _named(places: dict[int, Place], value: str) -> list[int]:
+    """The ids of the places called ``value`` (name or alternate name, folded)."""
+    want = fold(value)
+    return [
+        rid
+        for rid, (_kind, name, alts, _parent, _code) in places.items()
+        if want in {fold(name), *(fold(a) for a in (alts or []))}
+    ]
+
+
+def _within(places: dict[int, Place], rid: int, ancestor: int) -> bool:
+    """Whether ``ancestor`` is a parent, grandparent ... of the place ``rid``."""
+    seen: set[int] = set()
+    parent = places[rid][3]
+    while parent is not None and parent not in seen:
+        if parent == ancestor:
+            return True
+        seen.add(parent)
+        parent = places[parent][3] if parent in places else None
+    return False
+
+
+def _described(places: dict[int, Place], rid: int) -> str:
+    """``"district GRANADA in ANTIOQUIA, code 05313"``."""
+    kind, name, _alts, parent, code = places[rid]
+    where = f" in {places[parent][1]}" if parent in places else ""
+    return f"{kind} {name}{where}{f', code {code}' if code else ''}"
