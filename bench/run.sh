@@ -12,4 +12,5 @@ trap 'scripts/pgcluster.sh stop' EXIT
 .venv/bin/python bench/prioritise.py
 .venv/bin/python bench/forecast.py
 .venv/bin/python bench/accuracy_match.py
+.venv/bin/python bench/bulk_review.py
 .venv/bin/python bench/web_load.py "$@"

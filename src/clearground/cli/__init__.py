@@ -8,7 +8,7 @@ from __future__ import annotations
 
 # the core commands first, then each group's, in the order ``--help`` lists them
 from clearground.cli import core  # noqa: F401
-from clearground.cli import accuracy, forms, planning, records, users  # noqa: F401
+from clearground.cli import accuracy, forms, planning, records, review, users  # noqa: F401
 from clearground.cli.core import main, web_app_from_env
 from clearground.cli.options import app
 

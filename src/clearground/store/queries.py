@@ -456,3 +456,33 @@ def approved_hazards_by_status(session: Session) -> dict[str, tuple[int, float]]
         .group_by(t.Hazard.status)
     ).all()
     return {str(s): (int(n), float(a or 0)) for s, n, a in rows}
+
+
+# --- review by selection -----------------------------------------------------------------------
+
+
+def review_selection(
+    session: Session, kind: str, f: Filters, *, status: str, import_name: str | None = None
+) -> list[int]:
+    """Ids of the ``kind`` records in review ``status`` that the filters select (dates,
+    district, organisation, as for exports) and, with ``import_name``, whose current version
+    the import of that file wrote (``import eventos.csv``)."""
+    table = table_of(kind)
+    desc = kinds.get(kind)
+    stmt: Any = select(table.id).where(table.review_status == status)  # type: ignore[attr-defined]
+    owner = desc.owner.column
+    stmt = apply_filters(
+        session,
+        stmt,
+        Filters(f.date_from, f.date_until, f.district, f.organisation, approved_only=False),
+        date=getattr(table, desc.date) if desc.date and hasattr(table, desc.date) else None,
+        location=getattr(table, "location_id", None),
+        organisation=getattr(table, owner) if owner and hasattr(table, owner) else None,
+    )
+    if f.district and not hasattr(table, "location_id"):
+        raise BadInput(f"{kind} cannot be selected by district", field="--district")
+    if f.organisation and not (owner and hasattr(table, owner)):
+        raise BadInput(f"{kind} cannot be selected by organisation", field="--organisation")
+    if import_name is not None:
+        stmt = stmt.where(table.change_note == f"import {import_name}")  # type: ignore[attr-defined]
+    return [int(i) for i in session.execute(stmt.order_by(table.id)).scalars()]  # type: ignore
