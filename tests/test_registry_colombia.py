@@ -216,6 +216,7 @@ def test_municipalities_by_code_and_parent(empty_db_url: str, colombia: Colombia
     assert code == 2 and report is not None and report["created"] == 0
     granada = [i for i in report["issues"] if i.get("value") == "GRANADA"]
     assert len(granada) == colombia.expected["05313"] == 114
+    assert (granada[0]["field"], granada[0]["column"]) == ("location", "municipio")
     assert "GRANADA in ANTIOQUIA, code 05313" in granada[0]["reason"]
     assert "GRANADA in META, code 50313" in granada[0]["reason"]
     assert "05313" in granada[0]["fix"] and "GRANADA, ANTIOQUIA" in granada[0]["fix"]

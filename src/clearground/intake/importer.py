@@ -208,9 +208,11 @@ def import_file(
         assert got.frame is not None
         frame = got.frame
 
+    columns = _file_columns(kind, got.plan, original)
+
     def write(session: Any) -> bool:
         registry = Registry(session, user=user)
-        if not check_and_write(
+        ok = check_and_write(
             registry,
             kind,
             frame,
@@ -220,7 +222,9 @@ def import_file(
             fix_swapped=fix_swapped,
             note=f"import {path.name}",
             progress=say,
-        ):
+        )
+        _name_columns(report, columns)  # before the rejects file is written
+        if not ok:
             return False
         if guard is not None:
             guard(registry)
@@ -234,7 +238,33 @@ def import_file(
         skip_invalid=skip_invalid,
         write_rejects=lambda: _write_rejects(original, report, path, rejects),
     )
+    _name_columns(report, columns)
     return report
+
+
+def _file_columns(kind: str, plan: Mapping | None, original: pd.DataFrame) -> dict[str, str]:
+    """``{field: the file's column}`` for the fields a mapping (or an alias, ``district``)
+    renamed, and for the columns a reference sets (``accident_id``: the file's column that
+    named the accident)."""
+    names = dict(plan.columns) if plan is not None else {}
+    header = {str(c) for c in original.columns}
+    for alias, target in ALIASES.items():
+        if alias in header and target not in header:
+            names.setdefault(target, alias)
+    for ref in kinds.get(kind).references:
+        if ref.name in names:
+            names.setdefault(ref.column, names[ref.name])
+        elif ref.name in header:
+            names.setdefault(ref.column, ref.name)
+    return names
+
+
+def _name_columns(report: ImportReport, columns: dict[str, str]) -> None:
+    """Give each issue the file's column its field came from (messages name what the user
+    sees in the file, not only the model's field)."""
+    for issue in report.issues:
+        if issue.column is None and issue.field in columns and columns[issue.field] != issue.field:
+            issue.column = columns[issue.field]
 
 
 def check_and_write(

@@ -19,6 +19,11 @@ class Issue:
     fix: str | None = None
     severity: str = "error"  # "error" refuses the row; "warning" lets it in
     record: str | None = None
+    column: str | None = None  # the file's column the field was read from, where it differs
+
+    def __post_init__(self) -> None:
+        if self.column == self.field:
+            self.column = None
 
     def describe(self, unit: str = "row") -> str:
         where = f"{unit} {self.row}" if self.row is not None else "file"
@@ -26,6 +31,8 @@ class Issue:
             where += f" ({self.record})"
         if self.field:
             where += f", field '{self.field}'"
+            if self.column:
+                where += f" (column '{self.column}')"
         text = f"{where}: {self.reason}"
         if self.value is not None and self.value != "":
             shown = repr(self.value)

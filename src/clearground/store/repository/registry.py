@@ -303,10 +303,15 @@ class Registry:
             if spec.geometry_required and row.get("geometry") is None:
                 missing.append("geometry")
             if missing:
+                desc = kinds.get(kind)
+                # a reference's column is named as the input names it: accident, not accident_id
+                named = [r.name if (r := desc.reference_at(f)) else f for f in missing]
                 raise BadInput(
-                    f"required field(s) missing: {', '.join(missing)}",
+                    f"required field(s) missing: {', '.join(named)}",
                     field=missing[0],
                     record=record,
+                    fix=f"Give a value for {' and '.join(named)} in every row (a mapping's "
+                    "columns: or defaults: can name the file's column or a value for all)",
                 )
         if spec.check is not None:
             spec.check(row, record)  # the kind's own rule (domain/), on every path
