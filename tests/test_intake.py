@@ -130,7 +130,7 @@ def test_file_failing_halfway_is_refused_whole(field_db: str, tmp_path: Path) ->
     proc, report = imp(field_db, "finds", DATA / "finds_fail_halfway.csv")
     assert proc.returncode == 2
     [issue] = [i for i in report["issues"] if i["severity"] == "error"]
-    assert (issue["row"], issue["field"], issue["value"]) == (7, "code", "PMN-3")
+    assert (issue["row"], issue["field"], issue["value"]) == (7, "ordnance", "PMN-3")
     assert "line 7" in issue["message"]
     assert counts(field_db) == before
     # --dry-run with --skip-invalid reports and still writes nothing
@@ -367,7 +367,7 @@ def test_a_district_named_like_its_town_is_the_district_and_a_shared_name_is_ref
     proc, report = imp(field_db, "hazards", path)
     assert proc.returncode == 2, proc.stderr
     errors = [(i["row"], i["field"]) for i in report["issues"] if i["severity"] == "error"]
-    assert errors == [(5, "name")], report["issues"]
+    assert errors == [(5, "location")], report["issues"]
     refused = next(i for i in report["issues"] if i["row"] == 5)
     assert "ambiguous" in refused["reason"] and "leave it out" in refused["fix"]
     proc, report = imp(field_db, "hazards", path, "--skip-invalid", check=True)

@@ -169,8 +169,8 @@ def accidents_by_code(url: str) -> Counter[str]:
     return Counter(rows)
 
 
-def test_municipalities_by_code_and_parent(empty_db_url: str, colombia: Colombia) -> None:
-    db = empty_db_url
+def init_departments(db: str, colombia: Colombia) -> None:
+    """A new database whose country is Colombia, its departments as regions."""
     run_cli(
         "init",
         "--db",
@@ -184,6 +184,11 @@ def test_municipalities_by_code_and_parent(empty_db_url: str, colombia: Colombia
         "--conflict-start",
         "1990-01-01",
     )
+
+
+def test_municipalities_by_code_and_parent(empty_db_url: str, colombia: Colombia) -> None:
+    db = empty_db_url
+    init_departments(db, colombia)
     # the country is there: the municipalities go in as a level of it, on purpose only
     refused = run_cli(
         "init", "--db", db, "--country", str(colombia.municipalities_file), check=False
@@ -253,21 +258,11 @@ def test_municipalities_by_code_and_parent(empty_db_url: str, colombia: Colombia
 def test_a_place_by_code_or_by_name_within_its_parent(
     empty_db_url: str, colombia: Colombia, tmp_path: Path
 ) -> None:
-    """The three ways to name a municipality, in one file of hazards without geometry
-    references: code, ``NAME, DEPARTMENT`` and name; a name the database lacks under that
-    parent is refused."""
+    """The three ways to name a municipality, in one file of accidents: code, ``NAME,
+    DEPARTMENT`` (in one column or two) and a name only one place has; a name the database
+    lacks under that parent is refused."""
     db = empty_db_url
-    run_cli(
-        "init",
-        "--db",
-        db,
-        "--country",
-        str(colombia.departments_file),
-        "--level",
-        "region",
-        "--country-name",
-        "Colombia",
-    )
+    init_departments(db, colombia)
     run_cli("init", "--db", db, "--country", str(colombia.municipalities_file), "--add")
     seat = colombia.municipalities.set_index("mpio_cdpmp")
     rows = [

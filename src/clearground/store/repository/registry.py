@@ -229,6 +229,7 @@ class Registry:
                         out[field_name] = self.lookup(target, column, value)
             except BadInput as exc:  # named by the field the input gave, not the one searched
                 exc.field = f"{given}_code" if code is not None else given
+                exc.args = (exc.message,)
                 raise
         return out
 
