@@ -460,3 +460,37 @@ def test_sigkill_mid_import_leaves_the_database_as_before(field_db: str, tmp_pat
         with store.engine.connect() as conn:
             assert conn.exec_driver_sql("PRAGMA integrity_check").scalar() == "ok"
     store.dispose()
+
+
+def test_a_dry_run_counts_what_the_import_would_write(field_db: str, tmp_path: Path) -> None:
+    """One pass of every check: a file with a row the row checks refuse (an unknown hazard)
+    and one only the write-time check refuses (land released twice) reports both, dry run or
+    not, and the dry run's accepted count is what --skip-invalid then writes. Before, the
+    row refusal stopped the checks, and the dry run counted the second row as accepted."""
+    path = tmp_path / "acts.geojson"
+    gpd.GeoDataFrame(
+        {
+            "local_id": ["ACT-P-1", "ACT-P-2", "ACT-P-3"],
+            "hazard": ["HAZ-NONE", "HAZ-T-1", "HAZ-T-1"],
+            "kind": ["clearance"] * 3,
+            "result": ["cleared"] * 3,
+            "method": ["manual"] * 3,
+            "organisation": ["Test Operator"] * 3,
+            "start_date": ["2021-06-01", "2021-06-02", "2021-06-03"],
+        },
+        geometry=[
+            box(46.905, 39.90, 46.906, 39.905),
+            box(46.904, 39.90, 46.906, 39.905),  # overlaps ACT-T-1's cleared land
+            box(46.907, 39.90, 46.908, 39.905),
+        ],
+        crs=4326,
+    ).to_file(path)
+    before = counts(field_db)
+    proc, dry = imp(field_db, "activities", path, "--dry-run")
+    assert proc.returncode == 2
+    errors = sorted((i["row"], i["check"]) for i in dry["issues"] if i["severity"] == "error")
+    assert errors == [(1, "unknown_reference"), (2, "land_release")]
+    assert dry["accepted"] == 1 and counts(field_db) == before
+    proc, real = imp(field_db, "activities", path, "--skip-invalid")
+    assert proc.returncode == 0 and real["created"] == dry["accepted"] == 1
+    assert counts(field_db)["activities"] == before["activities"] + 1

@@ -300,10 +300,20 @@ def check_and_write(
     rows = _prepare_rows(registry, kind, frame, report, say)
     if kind == "hazards":
         report.issues += _overlapping_hazards(registry.session, rows)
-    if not _acceptable(report, skip_invalid):
-        return False
     bad = set(report.rejected_rows)
-    _write(registry, kind, [r for r in rows if r.row not in bad], report, skip_invalid, note, say)
+    good = [r for r in rows if r.row not in bad]
+    if not _acceptable(report, skip_invalid):
+        if not report.file_errors and good:
+            # the write-time checks too (local ids taken, land release), on the rows that
+            # passed, in a savepoint undone here: the report names every refusal in one
+            # pass, and a dry run counts what an import with --skip-invalid would write
+            savepoint = registry.session.begin_nested()
+            try:
+                _write(registry, kind, good, report, True, note, _noop)
+            finally:
+                savepoint.rollback()
+        return False
+    _write(registry, kind, good, report, skip_invalid, note, say)
     return _acceptable(report, skip_invalid)
 
 
