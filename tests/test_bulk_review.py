@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import pytest
 from sqlalchemy import func, select
@@ -162,3 +163,64 @@ def test_one_record_that_may_not_take_the_step_stops_them_all(store: Store) -> N
         ).scalar_one()
     assert sorted(statuses) == [("draft", 1), ("submitted", 1), ("submitted", 1), ("submitted", 1)]
     assert kept == 0
+
+
+def _square(i: int) -> Any:
+    from shapely.geometry import box
+
+    return box(46.95 + i / 100, 39.95, 46.955 + i / 100, 39.955)
+
+
+def _token(ids: dict, role: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {ids['tokens'][role]}"}
+
+
+def test_the_api_approves_a_selection_it_has_counted(store: Store) -> None:
+    """Reviewers only; the count of a dry run must come back with the write (what is
+    approved is what the reviewer was shown); drafts and other kinds stay as they are."""
+    from fastapi.testclient import TestClient
+
+    from clearground.web.app import create_app
+    from tests.test_ogc import fill
+
+    ids = fill(store)
+    with store.session() as s:
+        reg = Registry(s, user="officer")
+        for i in range(3):
+            reg.add(
+                "hazards",
+                {"local_id": f"HZ-SEL-{i}", "kind": "SHA", "geometry": _square(i)},
+                status="submitted",
+            )
+        reg.add("hazards", {"local_id": "HZ-SEL-D", "kind": "SHA", "geometry": _square(9)})
+        submitted = s.execute(
+            select(func.count()).where(t.Hazard.review_status == "submitted")
+        ).scalar_one()
+    client = TestClient(create_app(store.url))
+    url = "/api/review/hazards/approve"
+    # signed out: refused before anything is read (the CSRF check comes first, 403)
+    assert client.post(url, json={"dry_run": True}).status_code in (401, 403)
+    for role in ("operator", "manager", "donor"):
+        r = client.post(url, json={"dry_run": True}, headers=_token(ids, role))
+        assert r.status_code == 403, (role, r.text)
+    h = _token(ids, "im_officer")
+    dry = client.post(url, json={"dry_run": True}, headers=h).json()
+    assert (dry["selected"], dry["moved"]) == (submitted, 0) and submitted >= 3
+    r = client.post(url, json={}, headers=h)  # no count: refused, nothing written
+    assert r.status_code == 400 and r.json()["error"]["code"] == "expect_missing", r.text
+    r = client.post(url, json={"expect": submitted - 1}, headers=h)
+    assert r.status_code == 409 and r.json()["error"]["field"] == "expect"
+    done = client.post(url, json={"expect": submitted}, headers=h).json()
+    assert done["moved"] == submitted
+    with store.session() as s:
+        left = dict(
+            s.execute(
+                select(t.Hazard.review_status, func.count()).group_by(t.Hazard.review_status)
+            ).all()
+        )
+    assert "submitted" not in left and left["draft"] >= 1
+    # a rejection needs its reason, and a bad district is named
+    r = client.post(
+        "/api/review/hazards/reject", json={"dry_run": True, "district": "Nowhere"}, headers=h
+    )
+    assert r.status_code == 400 and r.json()["error"]["field"] == "--district"

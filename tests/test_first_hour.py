@@ -59,7 +59,8 @@ TIMES = "time, td[data-field=updated_at]"
 """What a page shows of the wall clock: masked in the pictures."""
 OFFICER = ("amina", "first-hour-1")
 REFUSED = (
-    "error: line 4 (FUZ-001), field 'kind': unknown value for kind (value: 'Suspectd'). "
+    "error: line 4 (FUZ-001), field 'kind' (column 'Type'): unknown value for kind "
+    "(value: 'Suspectd'). "
     "Allowed: SHA, CHA"
 )
 """The refusal of the example file, as the guide quotes it."""

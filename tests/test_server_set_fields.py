@@ -40,6 +40,7 @@ COVERED = {
     ("post", "/api/records/{kind}/{record_id}/reject"),
     ("post", "/api/records/{kind}/{record_id}/revert"),
     ("post", "/api/import/{kind}"),
+    ("post", "/api/review/{kind}/{step}"),
 }
 NOT_RECORD_WRITES = {("post", "/login"), ("post", "/logout")}
 """Writing operations that write no record (sign-in writes a session)."""
@@ -193,3 +194,19 @@ def test_an_import_ignores_server_set_columns_with_a_warning(api: Any) -> None:
     )
     assert row["rejection_reason"] is None
     assert dt.datetime.fromisoformat(row["updated_at"]).year >= 2026
+
+
+@pytest.mark.parametrize("field", SERVER_SET)
+def test_review_by_selection_takes_no_server_set_field(api: Any, field: str) -> None:
+    """The selection's body names filters and a count only: a forged field is refused (400,
+    naming it) and nothing moves."""
+    client, ids = api
+    h = _as(ids, "im_officer")
+    made = client.post(
+        "/api/records/hazards", json={"values": _values(6), "submit": True}, headers=h
+    ).json()
+    body = {"expect": 1, field: FORGED[field]}
+    r = client.post("/api/review/hazards/approve", json=body, headers=h)
+    assert r.status_code == 400 and r.json()["error"]["field"] == field, r.text
+    row = client.get(f"/api/records/hazards/{made['id']}", headers=h).json()
+    assert (row["version"], row["review_status"]) == (1, "submitted")

@@ -116,7 +116,7 @@ def test_hazard_area_is_computed_from_its_polygon(store: Store) -> None:
         ({"kind": "XHA"}, "kind"),
         ({"area_m2": 5.0}, "area_m2"),
         ({"status": "done"}, "status"),
-        ({"location": "Atlantis"}, "name"),
+        ({"location": "Atlantis"}, "location"),
     ],
 )
 def test_bad_hazards_are_refused_and_nothing_is_written(store: Store, values, field) -> None:

@@ -27,7 +27,16 @@ from fastapi.staticfiles import StaticFiles
 from clearground.analysis import statistics as st
 from clearground.store import queries as q
 from clearground.store.database import Store
-from clearground.web import dashboard, maps, ogc, pages, record_pages, records, transfer
+from clearground.web import (
+    bulk_review,
+    dashboard,
+    maps,
+    ogc,
+    pages,
+    record_pages,
+    records,
+    transfer,
+)
 from clearground.web.auth import CurrentUser, install_auth, reject_nul
 from clearground.web.cache import Cache, store_version
 from clearground.web.limits import BodyLimit
@@ -150,7 +159,7 @@ def create_app(db_url: str) -> FastAPI:
     app.add_middleware(BodyLimit)  # bodies over their limit: 413 before they are parsed
     app.add_middleware(SecurityHeaders)  # outermost: every answer gets the headers
     app.state.figures = figures
-    for part in (ogc, pages, records, record_pages, transfer, maps, dashboard):
+    for part in (ogc, pages, records, bulk_review, record_pages, transfer, maps, dashboard):
         app.include_router(part.router)
     with resources.as_file(WEB / "static") as static:
         app.mount("/static", StaticFiles(directory=static), name="static")
