@@ -369,6 +369,33 @@ def test_edit_keeps_the_rtree_in_step(store: Store) -> None:
         assert ids_intersecting(s, "hazards", far.bounds) == [hid]
 
 
+def test_the_spatial_indexes_stay_in_step_after_every_migration(store: Store) -> None:
+    """A migration that copies a table anew (SQLite's batch mode, as 0006 does to accidents)
+    drops the triggers that keep its R*Tree in step: every spatial table keeps its index
+    (three triggers on SQLite, a GiST index on PostGIS), and an accident written now is found
+    by the box search."""
+    from sqlalchemy import text
+
+    spatial = ("location", "minefield_record", "hazard", "activity", "find", "accident")
+    with store.session() as s:
+        if store.dialect == "postgresql":
+            names = set(s.execute(text("SELECT indexname FROM pg_indexes")).scalars())
+            assert {f"ix_{n}_geometry" for n in spatial} <= names
+        else:
+            triggers = set(
+                s.execute(text("SELECT name FROM sqlite_master WHERE type = 'trigger'")).scalars()
+            )
+            want = {f"rtree_{n}_{w}" for n in spatial for w in ("insert", "update", "delete")}
+            assert want <= triggers, sorted(want - triggers)
+    x, y = 47.3137, 40.1713
+    with store.session() as s:
+        rid = Registry(s).add(
+            "accidents", {"local_id": "ACC-IX", "kind": "incident", "geometry": Point(x, y)}
+        )
+    with store.session() as s:
+        assert ids_intersecting(s, "accidents", (x - 1e-4, y - 1e-4, x + 1e-4, y + 1e-4)) == [rid]
+
+
 def test_funding_and_rates_keep_exact_decimals(store: Store) -> None:
     with store.session() as s:
         reg = Registry(s)

@@ -50,18 +50,21 @@ def summary(activities: pd.DataFrame, finds: pd.DataFrame, victims: pd.DataFrame
     }
 
 
+UNKNOWN_YEAR = "unknown"
+"""The year key of records whose date is not known (counted apart, never dropped)."""
+
+
 def breakdown(
     activities: pd.DataFrame, finds: pd.DataFrame, victims: pd.DataFrame, by: str
 ) -> list[dict[str, Any]]:
-    """``summary`` per value of column ``by`` (present in each frame that has it)."""
-    keys = sorted(
-        {
-            str(k)
-            for frame in (activities, finds, victims)
-            if by in frame.columns
-            for k in frame[by].dropna().unique()
-        }
-    )
+    """``summary`` per value of column ``by`` (present in each frame that has it).
+
+    Rows without a value form a last group, so the parts add up to the whole: ``unknown``
+    for a year (accidents whose date is not known), ``(none)`` for the other keys.
+    """
+    frames = [f for f in (activities, finds, victims) if by in f.columns]
+    keys = sorted({str(k) for frame in frames for k in frame[by].dropna().unique()})
+    missing = UNKNOWN_YEAR if by == "year" else "(none)"
     out = []
     for key in keys:
 
@@ -71,6 +74,14 @@ def breakdown(
             return frame[frame[by].astype(str) == key]
 
         out.append({"key": key, **summary(part(activities), part(finds), part(victims))})
+    if any(frame[by].isna().any() for frame in frames):
+
+        def lacking(frame: pd.DataFrame) -> pd.DataFrame:
+            return frame[frame[by].isna()] if by in frame.columns else frame.iloc[0:0]
+
+        out.append(
+            {"key": missing, **summary(lacking(activities), lacking(finds), lacking(victims))}
+        )
     return out
 
 

@@ -115,6 +115,16 @@ class AccidentKind(StrEnum):
     INCIDENT = "incident"
 
 
+class DatePrecision(StrEnum):
+    """How much of a date is known (as IMSMA records it): the day, only the month or the
+    year, or nothing. A date known to its month or year is stored as the span's first day."""
+
+    DAY = "day"
+    MONTH = "month"
+    YEAR = "year"
+    UNKNOWN = "unknown"
+
+
 class VictimStatus(StrEnum):
     CIVILIAN = "civilian"
     MILITARY = "military"

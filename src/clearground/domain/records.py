@@ -22,7 +22,9 @@ class KindSpec:
     None; ``required`` lists fields that must be given on creation; ``check``, the kind's
     own rule over a whole record (its values once their types are checked, and the local id
     for messages), raising :class:`BadInput`: the registry calls it on every write, whatever
-    the path (entry, edit, import, field forms).
+    the path (entry, edit, import, field forms). ``known_dates`` lists the date fields kept
+    with their precision (a ``{field}_precision`` column, :mod:`clearground.domain.dates`):
+    such a field may be empty (unknown) or known only to its month or year.
     """
 
     enums: dict[str, type[StrEnum]] = field(default_factory=dict)
@@ -30,6 +32,7 @@ class KindSpec:
     geometry_required: bool = False
     required: tuple[str, ...] = ()
     check: Callable[[Mapping[str, Any], str | None], None] | None = None
+    known_dates: tuple[str, ...] = ()
 
 
 REVIEW_STATUSES = tuple(s.value for s in e.ReviewStatus)

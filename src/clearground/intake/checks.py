@@ -15,6 +15,7 @@ import pandas as pd
 import shapely
 from shapely.geometry.base import BaseGeometry
 
+from clearground.domain.dates import last_day
 from clearground.domain.geometry import WGS84
 from clearground.intake.border import Border, describe_m
 from clearground.intake.report import Issue
@@ -282,12 +283,16 @@ def _longest_edge_m(geom: BaseGeometry) -> float:
 def check_dates(
     frame: pd.DataFrame, date_fields: list[str], conflict_start: dt.date | None, today: dt.date
 ) -> list[Issue]:
-    """Dates in the future, or before the conflict began, are refused."""
+    """Dates in the future, or before the conflict began, are refused. A date known only
+    to its month or year (a ``{field}_precision`` column) is before the conflict only when
+    the whole month or year is."""
     issues = []
     for name in date_fields:
         if name not in frame.columns:
             continue
-        for row, value in zip(frame["_row"], frame[name], strict=True):
+        key = f"{name}_precision"
+        precisions = frame[key] if key in frame.columns else [None] * len(frame)
+        for row, value, precision in zip(frame["_row"], frame[name], precisions, strict=True):
             if not isinstance(value, dt.date):
                 continue
             if value > today:
@@ -301,7 +306,7 @@ def check_dates(
                         "Check the year and the date format",
                     )
                 )
-            elif conflict_start and value < conflict_start:
+            elif conflict_start and last_day(value, precision) < conflict_start:
                 issues.append(
                     Issue(
                         int(row),

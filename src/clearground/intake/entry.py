@@ -16,6 +16,7 @@ from typing import Any
 import pandas as pd
 from sqlalchemy import Date
 
+from clearground.domain.dates import coarser, read_known_date
 from clearground.intake import checks
 from clearground.intake.importer import _context
 from clearground.intake.report import Issue
@@ -32,6 +33,10 @@ def check_record(registry: Registry, kind: str, values: Mapping[str, Any]) -> li
     spec = kinds.get(kind).rules
     context = _context(registry.session)
     row = {k: v for k, v in values.items() if k != "form"} | {"_row": 1}
+    for name in spec.known_dates:  # "2004" or "2004-06": checked as the span it names
+        if isinstance(row.get(name), str) and (known := read_known_date(row[name])):
+            row[name], precision = known
+            row[f"{name}_precision"] = coarser(precision, row.get(f"{name}_precision"))
     frame = pd.DataFrame([row])
     if "geometry" in values:
         frame["geometry"] = pd.Series([values["geometry"]], dtype=object)
@@ -46,7 +51,7 @@ def check_record(registry: Registry, kind: str, values: Mapping[str, Any]) -> li
     dates = [
         name
         for name, col in columns_of(table_of(kind)).items()
-        if isinstance(col.type, Date) and isinstance(values.get(name), dt.date)
+        if isinstance(col.type, Date) and isinstance(row.get(name), dt.date)
     ]
     issues += checks.check_dates(frame, dates, context["conflict_start"], dt.date.today())
     for issue in issues:

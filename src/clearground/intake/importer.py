@@ -24,7 +24,7 @@ from sqlalchemy import JSON, Date, select
 
 from clearground.domain.errors import BadInput, TooLarge
 from clearground.domain.sameness import same_value
-from clearground.intake import checks, records, safety
+from clearground.intake import checks, dates, records, safety
 from clearground.intake.all_or_none import write_all_or_none
 from clearground.intake.border import TOLERANCE_M, WARNING_M, Border
 from clearground.intake.mapping import (
@@ -246,7 +246,11 @@ def _file_columns(kind: str, plan: Mapping | None, original: pd.DataFrame) -> di
     """``{field: the file's column}`` for the fields a mapping (or an alias, ``district``)
     renamed, and for the columns a reference sets (``accident_id``: the file's column that
     named the accident)."""
-    names = dict(plan.columns) if plan is not None else {}
+    names = (
+        {k: v if isinstance(v, str) else ", ".join(v.values()) for k, v in plan.columns.items()}
+        if plan is not None
+        else {}
+    )
     header = {str(c) for c in original.columns}
     for alias, target in ALIASES.items():
         if alias in header and target not in header:
@@ -342,7 +346,12 @@ def _context(session: Any) -> dict[str, Any]:
 def _apply_mapping(source: Source, plan: Mapping, kind: str, report: ImportReport) -> pd.DataFrame:
     """Rename columns to model fields, translate labels, parse dates and units."""
     frame = source.frame.copy()
-    renames = {src: dst for dst, src in plan.columns.items()}
+    for target, parts in plan.columns.items():
+        if isinstance(parts, dict):  # a date from its parts: {year: ano, month: mes}
+            frame[target] = dates.date_parts(frame, target, parts, report)
+    renames = {src: dst for dst, src in plan.columns.items() if isinstance(src, str)}
+    used = {c for parts in plan.columns.values() if isinstance(parts, dict) for c in parts.values()}
+    frame = frame.drop(columns=[c for c in used if c not in renames and c in frame.columns])
     missing = [c for c in renames if c not in frame.columns]
     if missing:
         raise BadInput(
@@ -390,7 +399,12 @@ def _apply_mapping(source: Source, plan: Mapping, kind: str, report: ImportRepor
         if name not in frame.columns:
             continue
         if isinstance(column.type, Date):
-            frame[name] = _parse_dates(frame, name, plan.date_format(name), report)
+            partial = name in kinds.get(kind).rules.known_dates
+            frame[name] = dates.parse_dates(
+                frame, name, plan.date_format(name), report, partial=partial
+            )
+            if partial:
+                dates.split_known(frame, name)
         elif isinstance(column.type, JSON):
             frame[name] = frame[name].map(_json_value)
     for name, unit in plan.units.items():
@@ -401,6 +415,8 @@ def _apply_mapping(source: Source, plan: Mapping, kind: str, report: ImportRepor
                 errors="coerce",
             )
             frame[name] = [None if pd.isna(x) else x * factor for x in numbers]
+    for name in kinds.get(kind).rules.known_dates:
+        dates.warn_unknown_dates(frame, name, report)
     known = set(cols) | set(refs) | qualifiers(kind) | {"geometry", "_row", "form"}
     extra = [c for c in frame.columns if c not in known]
     if extra:
@@ -416,38 +432,6 @@ def _apply_mapping(source: Source, plan: Mapping, kind: str, report: ImportRepor
         )
         frame = frame.drop(columns=extra)
     return frame
-
-
-def _parse_dates(
-    frame: pd.DataFrame, name: str, fmt: str | None, report: ImportReport
-) -> list[dt.date | None]:
-    out: list[dt.date | None] = []
-    for row, value in zip(frame["_row"], frame[name], strict=True):
-        if value is None or isinstance(value, dt.date) and not isinstance(value, dt.datetime):
-            out.append(value)
-            continue
-        if isinstance(value, dt.datetime | pd.Timestamp):
-            out.append(value.date())
-            continue
-        text = str(value).strip()
-        try:
-            out.append(
-                dt.datetime.strptime(text, fmt).date() if fmt else dt.date.fromisoformat(text[:10])
-            )
-        except ValueError:
-            out.append(None)
-            report.issues.append(
-                Issue(
-                    int(row),
-                    name,
-                    "cannot read the date",
-                    "unparseable",
-                    text,
-                    f"Write it as {fmt or 'YYYY-MM-DD'}, or give "
-                    "the format in the mapping (dates:)",
-                )
-            )
-    return out
 
 
 def _json_value(value: Any) -> Any:

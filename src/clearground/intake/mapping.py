@@ -11,6 +11,7 @@ A mapping is YAML with any of these keys (all optional)::
       location: "Rayon"
       info_date: "Tarix"
       estimated_area_m2: "Sahə (ha)"
+      accident_date: {year: "Año", month: "Mes"}   # a date from its parts (day optional)
     lat: "Enlik"              # coordinate columns (degrees, or numbers in ``crs``)
     lon: "Uzunluq"
     wkt: "Geometry"           # or a WKT column
@@ -24,7 +25,10 @@ A mapping is YAML with any of these keys (all optional)::
     defaults:                 # values for fields the file lacks
       organisation: "ANAMA"
 
-Unmapped columns whose names equal model fields are taken as they are.
+Unmapped columns whose names equal model fields are taken as they are. A date field may be
+built from ``year``, ``month`` and ``day`` columns: a row without the day is known to its
+month, without the month to its year, without the year not at all (an accident's date keeps
+that precision; docs/INTAKE.md).
 
 A mapping is checked before any row is: a target field the kind does not have (in
 ``columns``, ``values``, ``dates``, ``units`` or ``defaults``) is refused before the file is
@@ -43,6 +47,7 @@ from typing import Any
 
 import yaml
 
+from clearground.domain.dates import PARTS
 from clearground.domain.errors import BadInput
 
 AREA_UNITS = {"m2": 1.0, "ha": 1e4, "km2": 1e6}
@@ -68,7 +73,7 @@ class Mapping:
     sheet: str | int | None = None
     layer: str | None = None
     crs: str | None = None
-    columns: dict[str, str] = field(default_factory=dict)
+    columns: dict[str, str | dict[str, str]] = field(default_factory=dict)
     lat: str | None = None
     lon: str | None = None
     wkt: str | None = None
@@ -124,9 +129,25 @@ def load_mapping(path: Path | None) -> Mapping:
                 field=key,
                 fix="Write one 'field: value' per line under it, as in docs/INTAKE.md",
             )
+    lines = _key_lines(text)
+    for target, parts in (data.get("columns") or {}).items():
+        if isinstance(parts, dict) and parts and set(map(str, parts)) <= set(PARTS):
+            if all(isinstance(c, str) for c in parts.values()):
+                continue
+        elif isinstance(parts, str):
+            continue
+        raise BadInput(
+            f"line {lines.get(f'columns.{target}', 1)} of the mapping: columns: {target}: "
+            "must name one column of the file, or the columns of a date's parts",
+            source=str(path),
+            field=f"columns.{target}",
+            value=parts,
+            fix=f"Write '{target}: Column name', or for a date "
+            f"'{target}: {{year: Año, month: Mes, day: Día}}' (parts: {', '.join(PARTS)})",
+        )
     plan = Mapping(**{k: v for k, v in data.items() if v is not None})
     plan.path = str(path)
-    plan.lines = _key_lines(text)
+    plan.lines = lines
     return plan
 
 
@@ -193,16 +214,17 @@ def check_columns(
     """Refuse source columns the file lacks, and ``values``/``dates``/``units`` entries for
     fields that neither ``columns``, ``defaults`` nor a same-named file column gives."""
     given = [c for c in file_columns if c not in ("_row", "geometry")]
-    for target, column in plan.columns.items():
-        if column not in file_columns:
-            raise _refuse(
-                plan,
-                "columns",
-                str(target),
-                f"{target}: '{column}' is not a column of the file",
-                given,
-                near=str(column),
-            )
+    for target, columns in plan.columns.items():
+        for column in columns.values() if isinstance(columns, dict) else [columns]:
+            if column not in file_columns:
+                raise _refuse(
+                    plan,
+                    "columns",
+                    str(target),
+                    f"{target}: '{column}' is not a column of the file",
+                    given,
+                    near=str(column),
+                )
     mapped = set(plan.columns) | set(plan.defaults) | (set(file_columns) & set(fields))
     mapped |= {b for a, b in (aliases or {}).items() if a in file_columns}
     for key in ("values", "dates", "units"):

@@ -203,7 +203,9 @@ class Find(RecordColumns, SpatialColumns, Base):
 class Accident(RecordColumns, SpatialColumns, Base):
     __tablename__ = "accident"
     kind: Mapped[str] = mapped_column(String(10))
-    accident_date: Mapped[dt.date] = mapped_column(Date, index=True)
+    accident_date: Mapped[dt.date | None] = mapped_column(Date, index=True)
+    """The first day of what is known of the date (its day, month or year); None if unknown."""
+    accident_date_precision: Mapped[str] = mapped_column(String(10), default="day")
     location_id: Mapped[int | None] = mapped_column(ForeignKey("location.id"), index=True)
     activity_id: Mapped[int | None] = mapped_column(ForeignKey("activity.id"))
     ordnance_id: Mapped[int | None] = mapped_column(ForeignKey("ordnance.id"))

@@ -146,15 +146,19 @@ def finds_by_month(finds: pd.DataFrame) -> dict[str, Any]:
 
 def casualties_by_year(victims: pd.DataFrame) -> dict[str, Any]:
     """Victims killed and injured per year of their accident, from victims with ``outcome``
-    and ``accident_date``; every year from the first to the last, 0 where none."""
+    and ``accident_date``; every year from the first to the last, 0 where none. Victims of
+    accidents whose date is unknown are counted apart (``unknown``, per outcome)."""
     if not len(victims):
-        return {"years": [], "series": {}}
+        return {"years": [], "series": {}, "unknown": {}}
     year = pd.to_datetime(victims["accident_date"]).dt.year
-    years = list(range(int(year.min()), int(year.max()) + 1))
-    counts = victims.assign(y=year).groupby(["outcome", "y"]).size()
+    dated = year.notna()
+    years = list(range(int(year.min()), int(year.max()) + 1)) if dated.any() else []
+    counts = victims[dated].assign(y=year[dated].astype(int)).groupby(["outcome", "y"]).size()
+    undated = victims.loc[~dated, "outcome"].value_counts()
     return {
         "years": years,
         "series": {o: [int(counts.get((o, y), 0)) for y in years] for o in st.OUTCOMES},
+        "unknown": {o: int(undated.get(o, 0)) for o in st.OUTCOMES},
     }
 
 
@@ -536,6 +540,7 @@ def chart_svgs(doc: Mapping[str, Any], _: Callable[..., str]) -> dict[str, Marku
     rel = c["released_by_method"]
     finds = c["finds_by_month"]
     cas = c["casualties_by_year"]
+    undated = sum(cas.get("unknown", {}).values())  # a last bar for accidents of unknown date
     empty = _("dash.no_data")
     return {
         "released": Markup(
@@ -562,8 +567,11 @@ def chart_svgs(doc: Mapping[str, Any], _: Callable[..., str]) -> dict[str, Marku
         ),
         "casualties": Markup(
             charts.bar_chart(
-                [str(y) for y in cas["years"]],
-                cas["series"],
+                [str(y) for y in cas["years"]] + ([_("dash.year_unknown")] if undated else []),
+                {
+                    k: v + ([cas["unknown"].get(k, 0)] if undated else [])
+                    for k, v in cas["series"].items()
+                },
                 title=_("dash.chart_casualties"),
                 y_label=_("dash.axis_people"),
                 names={k: _(f"dash.outcome.{k}") for k in cas["series"]},

@@ -36,6 +36,7 @@ from shapely.geometry.base import BaseGeometry
 from sqlalchemy import Date
 from sqlalchemy.orm import Session
 
+from clearground.domain.dates import read_known_date
 from clearground.domain.errors import BadInput, StaleVersion
 from clearground.domain.sameness import same_value
 from clearground.intake.entry import check_record
@@ -228,9 +229,13 @@ def record_json(kind: str, row: dict[str, Any]) -> dict[str, Any]:
 def parse_values(kind: str, values: dict[str, Any]) -> dict[str, Any]:
     """Values from JSON as the registry takes them: GeoJSON to Shapely, ISO dates to dates."""
     cols = columns_of(table_of(kind))
+    partial = kinds.KINDS[kind].rules.known_dates if kind in kinds.KINDS else ()
     out: dict[str, Any] = {}
     for name, value in values.items():
         col = cols.get(name)
+        if name in partial and isinstance(value, str) and read_known_date(value) is not None:
+            out[name] = value  # known to its year or month (2004-06), or unknown
+            continue
         if col is not None and isinstance(col.type, GeometryType) and value is not None:
             try:
                 out[name] = value if isinstance(value, BaseGeometry) else shape(value)
@@ -243,7 +248,15 @@ def parse_values(kind: str, values: dict[str, Any]) -> dict[str, Any]:
                 out[name] = dt.date.fromisoformat(value[:10])
             except ValueError:
                 raise ApiError(
-                    400, "bad_date", f"cannot read '{value}' as a date (YYYY-MM-DD)", name
+                    400,
+                    "bad_date",
+                    f"cannot read '{value}' as a date (YYYY-MM-DD"
+                    + (
+                        ", or YYYY-MM or YYYY when only the month or year is known)"
+                        if name in partial
+                        else ")"
+                    ),
+                    name,
                 ) from None
         elif value == "":
             out[name] = None

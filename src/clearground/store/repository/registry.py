@@ -19,6 +19,8 @@ from shapely.geometry.base import BaseGeometry
 from sqlalchemy import JSON, func, insert, select, update
 from sqlalchemy.orm import Session
 
+from clearground.domain.dates import ORDER, check_known_date, coarser, read_known_date
+from clearground.domain.enums import DatePrecision
 from clearground.domain.errors import BadInput, NotFound, StaleVersion
 from clearground.domain.geometry import areas_m2, check_lonlat, check_polygon
 from clearground.domain.minefield_record import build_record
@@ -281,6 +283,8 @@ class Registry:
                     record=record,
                     fix="Give the geometry; areas are computed from it in m²",
                 )
+        for name in spec.known_dates:
+            _read_partial_date(row, name)
         for name, value in list(row.items()):
             col = cols[name]
             if name == "geometry" or isinstance(col.type, GeometryType):
@@ -314,6 +318,10 @@ class Registry:
                     fix=f"Give a value for {' and '.join(named)} in every row (a mapping's "
                     "columns: or defaults: can name the file's column or a value for all)",
                 )
+        for name in spec.known_dates:
+            if creating:
+                row.setdefault(name, None)  # none given: an unknown date
+            check_known_date(row, name, record)
         if spec.check is not None:
             spec.check(row, record)  # the kind's own rule (domain/), on every path
         if kind == "records" and "form" in row:
@@ -460,7 +468,7 @@ class Registry:
             )
         merged = {**{k: v for k, v in current.items() if k not in ("id",)}, **changes}
         row = self.prepare(
-            kind, {k: merged[k] for k in changes} | _context(kind, merged), creating=False
+            kind, {k: merged[k] for k in changes} | _context(kind, merged, changes), creating=False
         )
         if changes and "location_id" in columns_of(table) and "location_id" not in row:
             self._replace(row, current)
@@ -616,9 +624,36 @@ class Registry:
         return versions
 
 
-def _context(kind: str, merged: Mapping[str, Any]) -> dict[str, Any]:
-    """Fields an edit re-checks even when unchanged (the geometry's kind needs none)."""
-    return {"local_id": merged["local_id"]}
+def _context(kind: str, merged: Mapping[str, Any], changes: Mapping[str, Any]) -> dict[str, Any]:
+    """Fields an edit re-checks even when unchanged (the geometry's kind needs none): the
+    local id, and a date kept with its precision when either of the two changes."""
+    out: dict[str, Any] = {"local_id": merged["local_id"]}
+    for name in kinds.get(kind).rules.known_dates:
+        key = f"{name}_precision"
+        if key in changes and name not in changes:
+            out[name] = merged.get(name)  # a new precision of the same date
+        elif name in changes and key not in changes:
+            out[key] = None  # a new date: as precise as it is written
+    return out
+
+
+def _read_partial_date(row: dict[str, Any], name: str) -> None:
+    """A date given as text known to its year or month (``2004``, ``2004-06``) or as
+    ``unknown``: the date and its precision (the coarser of the text's and one given)."""
+    if name not in row:
+        return
+    value = row[name]
+    if value is None:
+        known: tuple[dt.date | None, DatePrecision] | None = (None, DatePrecision.UNKNOWN)
+    else:
+        known = read_known_date(value) if isinstance(value, str) else None
+    if known is None:
+        return
+    row[name], precision = known
+    key = f"{name}_precision"
+    given = row.get(key)
+    if given in (None, "") or given in ORDER:
+        row[key] = coarser(precision, given)
 
 
 def count(session: Session, kind: str) -> int:
