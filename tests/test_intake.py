@@ -494,3 +494,55 @@ def test_a_dry_run_counts_what_the_import_would_write(field_db: str, tmp_path: P
     proc, real = imp(field_db, "activities", path, "--skip-invalid")
     assert proc.returncode == 0 and real["created"] == dry["accepted"] == 1
     assert counts(field_db)["activities"] == before["activities"] + 1
+
+
+def test_every_write_time_refusal_is_found_in_one_insert(
+    field_db: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Issue 24 item 7: with --skip-invalid each write-time refusal used to re-run the whole
+    insert (quadratic). Now all are found before it: six activities on HAZ-T-1, of which
+    three release land ACT-T-1 has cleared already (46.900-46.905 °E) and one releases the
+    land of another in the same file, are all named at once, dry run or not; --skip-invalid
+    then writes the two others with a single insert."""
+    from clearground.intake.importer import import_file
+    from clearground.store.repository import Registry as Reg
+
+    west = [46.9005, 46.9020, 46.9035]  # inside the land ACT-T-1 cleared
+    boxes = [box(x, 39.90, x + 0.0004, 39.901) for x in west]
+    boxes += [box(46.9070, 39.90, 46.9075, 39.901), box(46.9072, 39.90, 46.9078, 39.901)]
+    boxes += [box(46.9090, 39.90, 46.9095, 39.901)]
+    n = len(boxes)
+    path = tmp_path / "acts.geojson"
+    gpd.GeoDataFrame(
+        {
+            "local_id": [f"ACT-Q-{i}" for i in range(n)],
+            "hazard": ["HAZ-T-1"] * n,
+            "kind": ["clearance"] * n,
+            "result": ["cleared"] * n,
+            "method": ["manual"] * n,
+            "organisation": ["Test Operator"] * n,
+            "start_date": ["2021-06-01"] * n,
+        },
+        geometry=boxes,
+        crs=4326,
+    ).to_file(path)
+    before = counts(field_db)
+    proc, dry = imp(field_db, "activities", path, "--dry-run")
+    refused = sorted(i["row"] for i in dry["issues"] if i["check"] == "land_release")
+    assert proc.returncode == 2 and refused == [1, 2, 3, 5], dry["issues"]
+    assert dry["accepted"] == 2
+
+    inserts: list[int] = []
+    real = Reg.insert_prepared
+
+    def counted(self, kind, prepared, **kw):  # noqa: ANN001, ANN003, ANN202 - a spy
+        inserts.append(len(prepared))
+        return real(self, kind, prepared, **kw)
+
+    monkeypatch.setattr(Reg, "insert_prepared", counted)
+    store = Store(field_db)
+    report = import_file(store, "activities", path, skip_invalid=True)
+    store.dispose()
+    assert inserts == [2] and report.created == 2
+    assert sorted(i.row for i in report.issues if i.check == "land_release") == refused
+    assert counts(field_db)["activities"] == before["activities"] + 2

@@ -47,6 +47,7 @@ from clearground.store.repository import (
     columns_of,
     table_of,
 )
+from clearground.store.repository.invariants import batch_refusals
 
 IGNORED_COLUMNS = SYSTEM_COLUMNS | {"fid"}
 """Columns of a file that are never imported: what the registry sets or computes and
@@ -598,6 +599,15 @@ def _write(
             changed.append((r, diff))
         else:
             report.unchanged += 1
+    # every write-time refusal found at once, so --skip-invalid inserts once (a refusal
+    # the insert itself makes is still caught below, one at a time)
+    refused = batch_refusals(registry.session, kind, [r.prepared or {} for r in new])
+    report.issues += [_refusal(new[i], exc) for i, exc in refused]
+    if refused:
+        if not skip_invalid:
+            return
+        dropped = {i for i, _ in refused}
+        new = [r for i, r in enumerate(new) if i not in dropped]
     while True:
         try:
             with registry.session.begin_nested():
@@ -610,17 +620,7 @@ def _write(
             break
         except BadInput as exc:
             culprit = next((r for r in new if r.values.get("local_id") == exc.record), None)
-            report.issues.append(
-                Issue(
-                    culprit.row if culprit else None,
-                    exc.field,
-                    exc.reason,
-                    "land_release" if "releas" in exc.reason else "refused",
-                    exc.value,
-                    exc.fix,
-                    record=exc.record,
-                )
-            )
+            report.issues.append(_refusal(culprit, exc))
             if culprit is None or not skip_invalid:
                 return
             new.remove(culprit)
@@ -656,6 +656,19 @@ def _write(
             review="submitted",  # a changed record is reviewed again
         )
         report.updated += 1
+
+
+def _refusal(row: _Row | None, exc: BadInput) -> Issue:
+    """A write-time refusal as the report's issue, on its row when it is known."""
+    return Issue(
+        row.row if row else None,
+        exc.field,
+        exc.reason,
+        "land_release" if "releas" in exc.reason else "refused",
+        exc.value,
+        exc.fix,
+        record=exc.record,
+    )
 
 
 def _overlapping_hazards(session: Any, rows: list[_Row]) -> list[Issue]:

@@ -18,6 +18,60 @@ from clearground.store import tables as t
 RELEASING = ("cancelled", "reduced", "cleared")
 
 
+def batch_refusals(
+    session: Session, kind: str, rows: Sequence[dict[str, Any]]
+) -> list[tuple[int, BadInput]]:
+    """Every refusal the batch checks of :meth:`Registry.insert_prepared` would make, in one
+    pass: ``(index in rows, the refusal)`` for each row that must be left out so that the
+    others pass (a local id given again after its first row; for activities, each release
+    outside its hazard, overlapping or over its area, the hazard's other rows checked again
+    without it). An import with ``--skip-invalid`` leaves them all out and inserts once."""
+    out: list[tuple[int, BadInput]] = []
+    seen: set[str] = set()
+    for i, r in enumerate(rows):
+        lid = str(r.get("local_id"))
+        if lid in seen:
+            out.append(
+                (
+                    i,
+                    BadInput(
+                        "local id given twice",
+                        field="local_id",
+                        value=lid,
+                        record=lid,
+                        fix="Each record needs its own local id",
+                    ),
+                )
+            )
+        seen.add(lid)
+    if kind != "activities":
+        return out
+    left = {i for i, _ in out}
+    by_hazard: dict[Any, list[int]] = defaultdict(list)
+    for i, r in enumerate(rows):
+        if i not in left and r.get("result") in RELEASING:
+            by_hazard[r.get("hazard_id")].append(i)
+    for hid, indexes in by_hazard.items():
+        while indexes:
+            try:
+                check_land_release(session, [rows[i] for i in indexes])
+                break
+            except BadInput as exc:
+                at = next(
+                    (
+                        i
+                        for i in indexes
+                        if exc.record is not None and rows[i].get("local_id") == exc.record
+                    ),
+                    indexes[0] if hid is None else None,
+                )
+                if at is None:  # not one row's fault: leave the hazard's rows to the insert
+                    break
+                out.append((at, exc))
+                indexes.remove(at)
+    return sorted(out, key=lambda pair: pair[0])
+
+
 def check_local_ids_differ(rows: Sequence[dict[str, Any]]) -> None:
     seen: set[str] = set()
     for i, r in enumerate(rows):
