@@ -522,3 +522,62 @@ def test_import_page_runs_the_import_as_a_job_and_shows_its_report(
     v.clean(400)
     listed = v.api("GET", "/api/records/hazards?q=JOB-")
     assert [i["local_id"] for i in listed["data"]["items"]] == ["JOB-1"]
+
+
+def test_review_page_approves_a_counted_selection(
+    visitors: Visitors, site: Site, store: Store
+) -> None:
+    """Review by selection on the review page (issue 24 item 5): the officer counts the
+    submitted hazards, approves exactly those; a selection that changed between
+    the count and the approval is refused, nothing written; operators get no panel."""
+    from shapely.geometry import box
+    from sqlalchemy import func, select
+
+    from clearground.store import tables as t
+    from clearground.store.repository import Registry
+
+    def add(local_id: str, x: float) -> None:
+        with store.session() as s:
+            Registry(s, user="u_operator").add(
+                "hazards",
+                {"local_id": local_id, "kind": "SHA", "geometry": box(x, 39.95, x + 0.005, 39.955)},
+                status="submitted",
+            )
+
+    def statuses() -> dict[str, str]:
+        with store.session() as s:
+            rows = s.execute(
+                select(t.Hazard.local_id, t.Hazard.review_status).where(
+                    t.Hazard.local_id.like("HZ-SEL-%")
+                )
+            ).all()
+        return dict(rows)
+
+    for i in range(3):
+        add(f"HZ-SEL-{i}", 46.95 + i / 100)
+    with store.session() as s:
+        submitted = s.execute(
+            select(func.count()).where(t.Hazard.review_status == "submitted")
+        ).scalar_one()
+    operator = signed_in(visitors, "operator", "/review")
+    assert operator.page.locator("#bulk-review").count() == 0
+    v = signed_in(visitors, "im_officer", "/review")
+    v.page.select_option("#bulk-kind", "hazards")
+    v.page.click("#bulk-count")
+    v.page.wait_for_selector("#bulk-result[data-state='counted']")
+    assert v.page.get_attribute("#bulk-review", "data-selected") == str(submitted)
+    assert v.text("#bulk-result") == f"{submitted} submitted record(s) match."
+    v.shot("review-selection-counted")
+    add("HZ-SEL-LATE", 46.99)  # someone submits in between: the count no longer holds
+    v.page.click("#bulk-approve")
+    v.page.wait_for_selector("#bulk-result[data-state='changed']")
+    assert set(statuses().values()) == {"submitted"}
+    assert v.page.locator("#bulk-confirm").is_hidden()
+    v.page.click("#bulk-count")
+    v.page.wait_for_selector("#bulk-result[data-state='counted']")
+    v.page.click("#bulk-approve")
+    v.page.wait_for_selector("#bulk-result[data-state='done']")
+    assert v.page.get_attribute("#bulk-review", "data-moved") == str(submitted + 1)
+    assert set(statuses().values()) == {"approved"} and len(statuses()) == 4
+    v.shot("review-selection-done")
+    v.clean(409)

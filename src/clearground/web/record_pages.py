@@ -16,6 +16,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy import JSON, Date, Float, Integer, Numeric
 
+from clearground.store import access
 from clearground.store import record_reads as reads
 from clearground.store import tables as t
 from clearground.store.kinds import KINDS
@@ -232,7 +233,10 @@ def review_page(request: Request, who: CurrentUser, status: str = "submitted") -
     if status not in ("draft", "submitted", "approved", "rejected"):
         status = "submitted"
     queue = api.review_queue(request, who, status, 500)
-    return render(request, "review.html", {"queue": queue, "status": status}, who)
+    bulk = [k for k in KINDS if KINDS[k].in_review_queue and access.may_review(who, k)]
+    return render(
+        request, "review.html", {"queue": queue, "status": status, "bulk_kinds": bulk}, who
+    )
 
 
 @router.get("/import", response_class=HTMLResponse)
