@@ -223,4 +223,4 @@ def test_the_api_approves_a_selection_it_has_counted(store: Store) -> None:
     r = client.post(
         "/api/review/hazards/reject", json={"dry_run": True, "district": "Nowhere"}, headers=h
     )
-    assert r.status_code == 400 and r.json()["error"]["field"] == "--district"
+    assert r.status_code == 400 and r.json()["error"]["field"] == "district"

@@ -15,6 +15,7 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Depends, Path, Request
 from pydantic import BaseModel, ConfigDict, Field
 
+from clearground.domain.errors import BadInput
 from clearground.store.queries import Filters, review_selection
 from clearground.store.repository.bulk_review import review_many
 from clearground.web.auth import ApiError, CurrentUser, check_write, store_of
@@ -59,9 +60,14 @@ def review_by_selection(
     status = STEPS[step]
     filters = Filters(body.date_from, body.until, body.district, body.organisation, False)
     with store_of(request).session(write=not body.dry_run) as session:
-        ids = review_selection(
-            session, kind, filters, status="submitted", import_name=body.import_name
-        )
+        try:
+            ids = review_selection(
+                session, kind, filters, status="submitted", import_name=body.import_name
+            )
+        except BadInput as exc:  # named as this body names it: district, not --district
+            if exc.field and exc.field.startswith("--"):
+                exc.field = exc.field[2:]
+            raise
         moved = 0
         if not body.dry_run:
             if body.expect is None:
