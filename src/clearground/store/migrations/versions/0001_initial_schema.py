@@ -12,6 +12,7 @@ import sqlalchemy as sa
 from alembic import op
 
 import clearground.store.types
+from clearground.store.spatial_index import rtree_triggers
 
 revision = "0001"
 down_revision = None
@@ -667,21 +668,8 @@ def _create_spatial_indexes() -> None:
             continue
         rtree = f"rtree_{table}"
         op.execute(f"CREATE VIRTUAL TABLE {rtree} USING rtree(id, min_x, max_x, min_y, max_y)")
-        op.execute(
-            f"CREATE TRIGGER {rtree}_insert AFTER INSERT ON {table} "
-            f"WHEN new.min_x IS NOT NULL BEGIN "
-            f"INSERT INTO {rtree} VALUES (new.id, new.min_x, new.max_x, new.min_y, new.max_y); END"
-        )
-        op.execute(
-            f"CREATE TRIGGER {rtree}_update AFTER UPDATE OF min_x, max_x, min_y, max_y "
-            f"ON {table} BEGIN DELETE FROM {rtree} WHERE id = old.id; "
-            f"INSERT INTO {rtree} SELECT new.id, new.min_x, new.max_x, new.min_y, new.max_y "
-            f"WHERE new.min_x IS NOT NULL; END"
-        )
-        op.execute(
-            f"CREATE TRIGGER {rtree}_delete AFTER DELETE ON {table} "
-            f"BEGIN DELETE FROM {rtree} WHERE id = old.id; END"
-        )
+        for statement in rtree_triggers(table):
+            op.execute(statement)
 
 
 def _drop_spatial_indexes() -> None:

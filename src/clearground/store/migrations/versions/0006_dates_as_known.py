@@ -9,6 +9,8 @@ Create Date: 2026-12-07
 import sqlalchemy as sa
 from alembic import op
 
+from clearground.store.spatial_index import rtree_triggers
+
 revision = "0006"
 down_revision = "0005"
 branch_labels = None
@@ -40,21 +42,8 @@ def _spatial_index_triggers() -> None:
     table, rtree = "accident", "rtree_accident"
     for trigger in ("insert", "update", "delete"):
         op.execute(f"DROP TRIGGER IF EXISTS {rtree}_{trigger}")
-    op.execute(
-        f"CREATE TRIGGER {rtree}_insert AFTER INSERT ON {table} "
-        f"WHEN new.min_x IS NOT NULL BEGIN "
-        f"INSERT INTO {rtree} VALUES (new.id, new.min_x, new.max_x, new.min_y, new.max_y); END"
-    )
-    op.execute(
-        f"CREATE TRIGGER {rtree}_update AFTER UPDATE OF min_x, max_x, min_y, max_y "
-        f"ON {table} BEGIN DELETE FROM {rtree} WHERE id = old.id; "
-        f"INSERT INTO {rtree} SELECT new.id, new.min_x, new.max_x, new.min_y, new.max_y "
-        f"WHERE new.min_x IS NOT NULL; END"
-    )
-    op.execute(
-        f"CREATE TRIGGER {rtree}_delete AFTER DELETE ON {table} "
-        f"BEGIN DELETE FROM {rtree} WHERE id = old.id; END"
-    )
+    for statement in rtree_triggers(table):
+        op.execute(statement)
     op.execute(f"DELETE FROM {rtree}")
     op.execute(
         f"INSERT INTO {rtree} SELECT id, min_x, max_x, min_y, max_y FROM {table} "
