@@ -499,3 +499,19 @@ def test_bad_input_exits_2_naming_what_to_fix(
     assert proc.stdout == ""
     for text in expected:
         assert text in proc.stderr
+
+
+def test_the_text_report_is_a_summary_unless_each_record_is_asked_for(
+    files: dict[str, Path],
+) -> None:
+    """Issue 25 item 11: a national database printed one line per record (243 on the demo).
+    The text report now ends with the count of records on searched ground; --per-record
+    adds each record's line (here the one record, R); the JSON has them either way."""
+    gpkg = files["gpkg"]
+    args = ("accuracy", "--records", f"{gpkg}::mines", "--finds", f"{gpkg}::finds")
+    short = run_cli(*args).stdout
+    assert "Records on searched ground" not in short
+    assert "1 of 1 records lie on searched ground: --per-record" in " ".join(short.split())
+    full = run_cli(*args, "--per-record").stdout
+    assert "Records on searched ground (1 of 1)" in full
+    assert "--per-record prints" not in full

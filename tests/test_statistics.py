@@ -404,3 +404,30 @@ def test_frame_casualty_tables_count_victims_by_key() -> None:
     by_year = {(r["year"], r["outcome"]): r["count"] for r in tables["casualties_by_year"]}
     assert by_year == {(2021, "killed"): 1, (2021, "injured"): 1, (2022, "injured"): 2}
     assert tables["casualties_by_sex"] == []  # no such column: no rows
+
+
+def test_funding_follows_the_organisation_filter(
+    demo: dict, files: dict[str, pd.DataFrame]
+) -> None:
+    """Issue 25 item 2: `stats --organisation "Army ESU"` showed the whole programme's
+    funding. Funding now follows the filter (what the organisation received or gave): the
+    demo's funding all goes to ANAMA, so an operator that received none shows none, and a
+    donor shows its own gifts only (summed from the exported funding file); the district
+    filter cannot apply to funding and the output says so."""
+
+    def stats(*args: str) -> dict:
+        return json.loads(run_cli("stats", "--db", str(demo["db"]), "--json", *args).stdout)
+
+    fund = files["funding"]
+    assert set(fund["recipient"]) == {"Mine Action Agency of the Republic of Azerbaijan (ANAMA)"}
+    army = stats("--organisation", "Army ESU")["funding"]
+    assert (army["total_usd"], army["by_donor"], army["not_filtered_by"]) == (0.0, [], [])
+    uk = stats("--organisation", "United Kingdom Government")["funding"]
+    mine = fund[fund["donor"] == "United Kingdom Government"]
+    assert {(r["donor"], r["currency"]): r["amount"] for r in uk["by_donor"]} == {
+        ("United Kingdom Government", cur): pytest.approx(float(g["amount"].sum()))
+        for cur, g in mine.groupby("currency")
+    }
+    assert len(mine) >= 1 and len(mine) < len(fund)
+    anywhere = stats("--district", "Fuzuli")["funding"]
+    assert anywhere["not_filtered_by"] == ["district"] and anywhere["total_usd"] > 0

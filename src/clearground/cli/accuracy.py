@@ -109,6 +109,12 @@ def accuracy(
     district: DistrictOption = None,
     organisation: OrgOption = None,
     include_unapproved: UnapprovedOption = False,
+    per_record: Annotated[
+        bool,
+        typer.Option(
+            "--per-record", help="also print the table of every record (the JSON has it always)"
+        ),
+    ] = False,
     as_json: JsonOption = False,
 ) -> None:
     """How accurate are the minefield records? Recorded mines against the devices found.
@@ -221,7 +227,7 @@ def accuracy(
     if as_json:
         sys.stdout.write(json.dumps(doc, ensure_ascii=False) + "\n")
         return
-    _print(doc)
+    _print(doc, per_record)
 
 
 # --- reading files ---------------------------------------------------------------------------
@@ -367,7 +373,9 @@ def _num(v: Any, fmt: str = ",.0f") -> str:
     return "-" if v is None else format(v, fmt)
 
 
-def _print(doc: dict[str, Any]) -> None:
+def _print(doc: dict[str, Any], per_record: bool = False) -> None:
+    """The summary and the tables by handover and district; each record's line only with
+    ``per_record`` (a national database has hundreds of records)."""
     from rich.console import Console
     from rich.table import Table
 
@@ -433,7 +441,12 @@ def _print(doc: dict[str, Any]) -> None:
             part.add_row(*cells)
         out.print(part)
     searched = [r for r in doc["records"] if r["recorded"]]
-    if searched:
+    if searched and not per_record:
+        out.print(
+            f"{len(searched):,} of {len(doc['records']):,} records lie on searched ground: "
+            "--per-record prints each one's line (shift, rotation, verdict), --json has them all"
+        )
+    elif searched:
         table = Table(
             title=f"Records on searched ground ({len(searched)} of {len(doc['records'])})"
         )

@@ -328,6 +328,10 @@ def stats(
     doc: dict[str, Any] = st.summary(acts, finds, victims)
     doc["hazards"] = hazards
     doc["funding"] = st.funding_summary(funding, rates)
+    # what the funding figure does not follow, so that it is not read as the district's
+    doc["funding"]["not_filtered_by"] = [
+        name for name in q.FUNDING_UNFILTERED if getattr(f, name, None)
+    ]
     doc["tables"] = st.monitor_tables(acts, finds, victims, funding, rates)
     doc["filters"] = f.as_dict()
     if by:
@@ -408,7 +412,13 @@ def _print_stats(doc: dict[str, Any]) -> None:
         table.add_row(f"Devices: {k}", f"{v:,}")
     for k, v in doc["casualties"].items():
         table.add_row(f"Casualties: {k}", f"{v:,}")
-    table.add_row("Funding (USD at the rate of its date)", f"{doc['funding']['total_usd']:,.0f}")
+    unfiltered = doc["funding"].get("not_filtered_by") or []
+    table.add_row(
+        "Funding (USD at the rate of its date"
+        + (f"; every {', '.join(unfiltered)}" if unfiltered else "")
+        + ")",
+        f"{doc['funding']['total_usd']:,.0f}",
+    )
     hazards = doc["hazards"]
     table.add_row(
         "Hazards (still to release)",

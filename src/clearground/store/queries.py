@@ -262,8 +262,15 @@ def victims_frame(session: Session, f: Filters) -> pd.DataFrame:
     )
 
 
+FUNDING_UNFILTERED = ("district",)
+"""Filters that funding figures do not follow (funding is not given to a place)."""
+
+
 def funding_frames(session: Session, f: Filters) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Funding (with donor names) and exchange rates."""
+    """Funding (with donor names) and exchange rates.
+
+    ``--organisation`` keeps the funding it (or one of its units) received or gave; funding
+    has no place, so ``--district`` does not apply to it (:data:`FUNDING_UNFILTERED`)."""
     stmt: Any = select(
         t.Funding.amount,
         t.Funding.currency,
@@ -271,6 +278,9 @@ def funding_frames(session: Session, f: Filters) -> tuple[pd.DataFrame, pd.DataF
         t.Organisation.name.label("donor"),
     ).join(t.Organisation, t.Organisation.id == t.Funding.donor_id)
     stmt = _dates(stmt, t.Funding.funding_date, f)
+    if f.organisation:
+        ids = organisation_ids(session, f.organisation)
+        stmt = stmt.where(t.Funding.recipient_id.in_(ids) | t.Funding.donor_id.in_(ids))
     if f.approved_only:
         stmt = stmt.where(t.Funding.review_status == "approved")
     rates = _frame(
