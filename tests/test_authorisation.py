@@ -74,6 +74,7 @@ TABLE: dict[tuple[str, str], dict[str, str]] = {
     ("POST", "/api/records/{kind}/{record_id}/reject"): REVIEW,
     ("POST", "/api/records/{kind}/{record_id}/revert"): REVIEW,
     ("GET", "/api/review"): STAFF,
+    ("POST", "/api/review/{kind}/{step}"): REVIEW,  # approve by selection (hazards here)
     ("GET", "/api/export/{kind}"): STAFF,
     ("POST", "/api/import/{kind}"): ENTRY,
     ("GET", "/api/import/jobs/{job_id}"): {**NOBODY, "admin": "allow", "operator": "allow"},
@@ -215,6 +216,10 @@ WRITES: dict[tuple[str, str], Callable[[Store, str], tuple[str, Any]]] = {
     ("POST", "/api/records/{kind}/{record_id}/reject"): lambda store, role: (
         f"/api/records/hazards/{_hazard(store, 'submitted')}/reject",
         {"version": 1, "reason": "redraw the polygon"},
+    ),
+    ("POST", "/api/review/{kind}/{step}"): lambda store, role: (
+        "/api/review/hazards/approve",  # a dry run: counts, writes nothing
+        {"dry_run": True, "district": "Aghdam"},
     ),
     ("POST", "/api/records/{kind}/{record_id}/revert"): lambda store, role: (
         f"/api/records/hazards/{_hazard(store, 'draft')}/revert",
