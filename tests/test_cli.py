@@ -38,6 +38,16 @@ def test_stats_json_on_an_empty_database(db_url: str) -> None:
     assert doc["devices"]["ap_mine"] == 0 and doc["casualties"] == {"killed": 0, "injured": 0}
 
 
+def test_the_stats_table_names_devices_and_outcomes_in_words(db_url: str) -> None:
+    """Issue 25 item 9 (the command line's part): the table printed the stored codes
+    (`ap_mine`, `axo`, `killed`); it now prints the labels the web pages use."""
+    out = run_cli("stats", "--db", db_url).stdout
+    for label in ("Devices: AP mines", "Devices: AT mines", "Devices: IEDs", "Casualties: Killed"):
+        assert label in out, out
+    for code in ("ap_mine", "at_mine", "submunition", "killed"):
+        assert code not in out, out
+
+
 def test_bad_input_exits_2_with_a_message(db_url: str, tmp_path: Path) -> None:
     cases = [
         (["stats", "--db", db_url, "--until", "31/10/2022"], "--until"),

@@ -408,10 +408,13 @@ def _print_stats(doc: dict[str, Any]) -> None:
     table.add_column("Value", justify="right")
     for k, v in doc["released_m2"].items():
         table.add_row(f"Land {k}", f"{v / 1e4:,.1f} ha")
+    from clearground.web.i18n import translator
+
+    _ = translator("en")  # the labels the web pages use, not the stored codes
     for k, v in doc["devices"].items():
-        table.add_row(f"Devices: {k}", f"{v:,}")
+        table.add_row(f"Devices: {_(f'dash.category.{k}')}", f"{v:,}")
     for k, v in doc["casualties"].items():
-        table.add_row(f"Casualties: {k}", f"{v:,}")
+        table.add_row(f"Casualties: {_(f'dash.outcome.{k}')}", f"{v:,}")
     unfiltered = doc["funding"].get("not_filtered_by") or []
     table.add_row(
         "Funding (USD at the rate of its date"
