@@ -581,3 +581,71 @@ def test_review_page_approves_a_counted_selection(
     assert set(statuses().values()) == {"approved"} and len(statuses()) == 4
     v.shot("review-selection-done")
     v.clean(409)
+
+
+def test_review_queues_show_each_role_what_it_can_act_on(
+    visitors: Visitors, site: Site, store: Store
+) -> None:
+    """Issue 25 item 8: an operator's /review opens on what came back to it (rejected, with
+    the reason); the officer's queue names each record, its district and organisation; a
+    manager sees only the kinds it reviews (tasks); the tab shown is marked, each with its
+    count."""
+    from shapely.geometry import box
+
+    from clearground.store.repository import Registry
+
+    with store.session() as s:
+        reg = Registry(s, user="u_operator")
+        back = reg.add(
+            "hazards",
+            {
+                "local_id": "HZ-Q-BACK",
+                "name": "Riverbank below the bridge",
+                "kind": "SHA",
+                "geometry": box(46.93, 39.98, 46.935, 39.985),  # in Aghdam district
+            },
+            status="submitted",
+        )
+        Registry(s, user="u_im_officer").set_review_status(
+            "hazards", back, 1, "rejected", reason="Outline copied from a sketch: resurvey"
+        )
+        reg.add(
+            "hazards",
+            {
+                "local_id": "HZ-Q-WAIT",
+                "name": "Orchard east of the road",
+                "kind": "SHA",
+                "geometry": box(46.94, 39.98, 46.945, 39.985),
+            },
+            status="submitted",
+        )
+    op = signed_in(visitors, "operator", "/review")
+    assert op.page.get_attribute("#review-rejected", "aria-current") == "page"
+    assert "HZ-Q-BACK" in listed(op, "#review-table")
+    row = op.page.locator("#review-table tr[data-local-id='HZ-Q-BACK']")
+    assert "resurvey" in row.inner_text()
+    shown = op.page.get_attribute("#review-rejected .count", "data-count")
+    assert shown == str(len(listed(op, "#review-table")))
+    op.shot("review-operator-inbox")
+    officer = signed_in(visitors, "im_officer", "/review")
+    assert officer.page.get_attribute("#review-submitted", "aria-current") == "page"
+    cells = {
+        name: officer.text(f"#review-table tr[data-local-id='HZ-Q-WAIT'] td[data-field={name}]")
+        for name in ("name", "district", "organisation")
+    }
+    assert cells == {
+        "name": "Orchard east of the road",
+        "district": "Agdam District",
+        "organisation": "",  # a hazard has no organisation of its own
+    }, cells
+    officer.shot("review-officer-queue")
+    manager = signed_in(visitors, "manager", "/review")
+    kinds_listed = set(
+        manager.page.eval_on_selector_all(
+            "#review-table tbody tr[data-kind]", "rows => rows.map((r) => r.dataset.kind)"
+        )
+    )
+    assert kinds_listed <= {"tasks"}, kinds_listed
+    assert "HZ-Q-WAIT" not in listed(manager, "#review-table")  # listed to it before
+    for v in (op, officer, manager):
+        v.clean()

@@ -92,13 +92,62 @@ def review_rows(
     where = [table.review_status == status, *access.row_filter(who, kind)]
     if who.role == "operator" and not access.by_organisation(kind):
         where.append(access.created_by_organisation(kind, table, who.organisation_id))
-    rows = session.execute(
-        select(*(getattr(table, c) for c in QUEUE_FIELDS))
-        .where(*where)
-        .order_by(table.updated_at)
-        .limit(limit)
-    ).all()
+    about, joins = _about(kind, table)
+    stmt: Any = select(*(getattr(table, c) for c in QUEUE_FIELDS), *about)
+    for target, on in joins:
+        stmt = stmt.outerjoin(target, on)
+    rows = session.execute(stmt.where(*where).order_by(table.updated_at).limit(limit)).all()
     return [tuple(r) for r in rows]
+
+
+def review_counts(session: Session, who: Principal, kind: str) -> dict[str, int]:
+    """How many records of ``kind`` ``who`` sees in its queue, per review status."""
+    table: Any = kinds.TABLES[kind]
+    where = list(access.row_filter(who, kind))
+    if who.role == "operator" and not access.by_organisation(kind):
+        where.append(access.created_by_organisation(kind, table, who.organisation_id))
+    rows = session.execute(
+        select(table.review_status, func.count()).where(*where).group_by(table.review_status)
+    ).all()
+    return {str(status): int(n) for status, n in rows}
+
+
+ABOUT_FIELDS = ("name", "district", "organisation")
+"""What the queue shows of each record besides ``QUEUE_FIELDS`` (None where the kind has it
+not): its name (never a victim's: personal data), its district and its organisation."""
+
+
+def _about(kind: str, table: Any) -> tuple[list[Any], list[tuple[Any, Any]]]:
+    """The columns of ``ABOUT_FIELDS`` for ``kind`` and the outer joins they need."""
+    from sqlalchemy import null
+    from sqlalchemy.orm import aliased
+
+    desc = kinds.get(kind)
+    joins: list[tuple[Any, Any]] = []
+    shown = hasattr(table, "name") and desc.public != kinds.Public.NEVER
+    name = table.name if shown else null()
+    district: Any = null()
+    if hasattr(table, "location_id"):
+        loc = aliased(t.Location)
+        joins.append((loc, loc.id == table.location_id))
+        district = loc.name
+    organisation: Any = null()
+    owner_table, column = table, desc.owner.column
+    if column is None and desc.owner.through is not None:
+        ref = desc.reference_at(desc.owner.through)
+        if ref is not None and hasattr(ref.table, "organisation_id"):
+            via: Any = aliased(ref.table)
+            joins.append((via, via.id == getattr(table, desc.owner.through)))
+            owner_table, column = via, "organisation_id"
+    if column is not None:
+        org = aliased(t.Organisation)
+        joins.append((org, org.id == getattr(owner_table, column)))
+        organisation = org.name
+    return [
+        name.label("name"),
+        district.label("district"),
+        organisation.label("organisation"),
+    ], joins
 
 
 def written_since(

@@ -224,18 +224,23 @@ def edit_record_page(request: Request, kind: str, record_id: int, who: CurrentUs
 
 
 @router.get("/review", response_class=HTMLResponse)
-def review_page(request: Request, who: CurrentUser, status: str = "submitted") -> Response:
+def review_page(request: Request, who: CurrentUser, status: str | None = None) -> Response:
     """Records waiting for review (reviewers) or the user's organisation's work (operators)."""
     allowed = not who.anonymous and who.role in ("admin", "im_officer", "manager", "operator")
     gate = _gate(request, who, allowed)
     if gate:
         return gate
     if status not in ("draft", "submitted", "approved", "rejected"):
-        status = "submitted"
+        # an operator's inbox is what came back to it; a reviewer's, what waits for review
+        status = "rejected" if who.role == "operator" else "submitted"
     queue = api.review_queue(request, who, status, 500)
+    counts = api.review_counts(request, who)
     bulk = [k for k in KINDS if KINDS[k].in_review_queue and access.may_review(who, k)]
     return render(
-        request, "review.html", {"queue": queue, "status": status, "bulk_kinds": bulk}, who
+        request,
+        "review.html",
+        {"queue": queue, "status": status, "counts": counts, "bulk_kinds": bulk},
+        who,
     )
 
 

@@ -652,6 +652,33 @@ def record_diff(
         }
 
 
+def queue_kinds(who: Principal) -> list[str]:
+    """The kinds in ``who``'s review queue: those it may read and act on (an operator the
+    kinds it writes, a manager the kinds it reviews); refused for other roles."""
+    if who.anonymous or who.role not in ("admin", "im_officer", "manager", "operator"):
+        raise _deny(who, "see the review queue")
+    out = []
+    for kind in [k.name for k in kinds.KINDS.values() if k.in_review_queue]:
+        if not may_read_kind(who, kind):
+            continue
+        if who.role == "operator" and not operator_writes(kind):
+            continue
+        if who.role == "manager" and not access.may_review(who, kind):
+            continue  # nothing a manager can do with another kind's submission
+        out.append(kind)
+    return out
+
+
+def review_counts(request: Request, who: Principal) -> dict[str, int]:
+    """How many records ``who``'s queue holds in each review status (the page's tabs)."""
+    totals: dict[str, int] = {}
+    with store_of(request).session() as session:
+        for kind in queue_kinds(who):
+            for status, n in reads.review_counts(session, who, kind).items():
+                totals[status] = totals.get(status, 0) + n
+    return totals
+
+
 @router.get("/review")
 def review_queue(
     request: Request,
@@ -660,16 +687,11 @@ def review_queue(
     limit: Annotated[int, Query(ge=1, le=1000)] = 200,
 ) -> list[dict[str, Any]]:
     """Records waiting in a review state across kinds: for reviewers, every organisation's;
-    for operators, their own organisation's (their drafts, submissions and rejections)."""
-    if who.anonymous or who.role not in ("admin", "im_officer", "manager", "operator"):
-        raise _deny(who, "see the review queue")
+    for operators, their own organisation's (their drafts, submissions and rejections); for
+    managers, the kinds they review (tasks). Each with its name, district and organisation."""
     out: list[dict[str, Any]] = []
     with store_of(request).session() as session:
-        for kind in [k.name for k in kinds.KINDS.values() if k.in_review_queue]:
-            if not may_read_kind(who, kind):
-                continue
-            if who.role == "operator" and not operator_writes(kind):
-                continue
+        for kind in queue_kinds(who):
             rows = reads.review_rows(session, who, kind, status, limit)
             out.extend(
                 {
@@ -681,6 +703,9 @@ def review_queue(
                     "updated_at": json_value(r[4]),
                     "rejection_reason": r[5],
                     "review_status": status,
+                    "name": r[6],
+                    "district": r[7],
+                    "organisation": r[8],
                 }
                 for r in rows
             )
