@@ -59,6 +59,7 @@ TABLE: dict[tuple[str, str], dict[str, str]] = {
     ("GET", "/api/users"): {**dict.fromkeys(COLUMNS, "deny"), "admin": "allow"},
     ("GET", "/records"): {**STAFF, "donor": "allow"},  # donors: their funding
     ("GET", "/records/{kind}/new"): ENTRY,
+    ("GET", "/api/local-id/{kind}"): ENTRY,  # the form's proposed local id
     ("GET", "/records/{kind}/{record_id}"): STAFF,
     ("GET", "/records/{kind}/{record_id}/edit"): REVIEW,  # H1 is approved: locked for operators
     ("GET", "/review"): STAFF,
@@ -104,6 +105,7 @@ PAGES = {
 EXAMPLES: dict[tuple[str, str], str] = {
     ("GET", "/api/map/{layer}"): "/api/map/hazards?bbox=46,39,49,41&zoom=10",
     ("GET", "/records/{kind}/new"): "/records/hazards/new",
+    ("GET", "/api/local-id/{kind}"): "/api/local-id/hazards?district=Aghdam",
     ("GET", "/records/{kind}/{record_id}"): "/records/hazards/{H1}",
     ("GET", "/records/{kind}/{record_id}/edit"): "/records/hazards/{H1}/edit",
     ("GET", "/api/records/{kind}"): "/api/records/hazards",

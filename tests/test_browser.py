@@ -649,3 +649,38 @@ def test_review_queues_show_each_role_what_it_can_act_on(
     assert "HZ-Q-WAIT" not in listed(manager, "#review-table")  # listed to it before
     for v in (op, officer, manager):
         v.clean()
+
+
+def test_the_form_proposes_a_local_id_for_the_district(
+    visitors: Visitors, site: Site, store: Store
+) -> None:
+    """Issue 25 item 4: the form asked the user to invent a local id. A new record's id is
+    proposed (kind, district, next free number) and follows the district typed, until the
+    user types one of their own; the numbers go on from those already given."""
+    from shapely.geometry import box
+
+    from clearground.store.repository import Registry
+
+    with store.session() as s:
+        Registry(s, user="u_im_officer").add(
+            "hazards",
+            {
+                "local_id": "HAZ-AGD-00041",
+                "kind": "SHA",
+                "geometry": box(46.93, 39.98, 46.935, 39.985),
+            },
+        )
+    v = signed_in(visitors, "operator", "/records/hazards/new")
+    v.page.wait_for_selector("#record-form[data-proposed]")
+    assert v.page.input_value("#f-local_id") == "HAZ-00001"  # no district yet
+    v.page.fill("#f-location", "Ağdam")  # any spelling of Agdam District
+    v.page.dispatch_event("#f-location", "change")
+    v.page.wait_for_selector("#record-form[data-proposed='HAZ-AGD-00042']")
+    assert v.page.input_value("#f-local_id") == "HAZ-AGD-00042"
+    v.shot("form-proposed-local-id")
+    v.page.fill("#f-local_id", "MY-OWN-1")  # the user's own id is kept
+    v.page.fill("#f-location", "Fuzuli")
+    v.page.dispatch_event("#f-location", "change")
+    v.page.wait_for_timeout(800)
+    assert v.page.input_value("#f-local_id") == "MY-OWN-1"
+    v.clean()

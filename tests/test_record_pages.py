@@ -120,3 +120,38 @@ def test_record_page_in_each_language(web: Any, lang: str, word: str) -> None:
     assert f'<html lang="{lang}">' in page.text
     # the choice is remembered
     assert f'<html lang="{lang}">' in officer.get("/review").text
+
+
+def test_the_proposed_local_id_is_free_and_named_by_district(store: Store) -> None:
+    """``GET /api/local-id/{kind}``: the kind's letters, the district's (named in any
+    spelling, or holding the position given), one more than the highest number taken."""
+    from fastapi.testclient import TestClient
+    from shapely.geometry import box
+
+    from clearground.store.repository import Registry
+    from clearground.web.app import create_app
+    from tests.test_ogc import fill
+
+    ids = fill(store)
+    with store.session() as s:
+        reg = Registry(s, user="u_im_officer")
+        for lid in ("HAZ-FUZ-00007", "HAZ-FUZ-00012", "HAZ-FUZ-NOTE"):
+            reg.add(
+                "hazards",
+                {"local_id": lid, "kind": "SHA", "geometry": box(47.1, 39.55, 47.11, 39.56)},
+            )
+    client = TestClient(create_app(store.url))
+    h = {"Authorization": f"Bearer {ids['tokens']['operator']}"}
+
+    def proposed(**params: object) -> dict:
+        r = client.get("/api/local-id/hazards", params=params, headers=h)
+        assert r.status_code == 200, r.text
+        return r.json()
+
+    assert proposed(district="Füzuli")["local_id"] == "HAZ-FUZ-00013"
+    at = proposed(lon=47.15, lat=39.60)  # a point in Fuzuli district
+    assert (at["local_id"], at["district"]) == ("HAZ-FUZ-00013", "Fuzuli District")
+    assert proposed(district="Atlantis")["local_id"] == "HAZ-00001"  # unknown: no district part
+    assert proposed()["local_id"] == "HAZ-00001"
+    donor = {"Authorization": f"Bearer {ids['tokens']['donor']}"}
+    assert client.get("/api/local-id/hazards", headers=donor).status_code == 403

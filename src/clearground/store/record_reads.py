@@ -196,3 +196,34 @@ def organisation_name(session: Session, organisation_id: int) -> str | None:
         return None
     name = value_of(session, t.Organisation, "name", organisation_id)
     return None if name is None else str(name)
+
+
+LOCAL_ID_DIGITS = 5
+"""Digits of the number of a proposed local id (``HAZ-AGD-00187``)."""
+
+
+def district_prefix(name: str) -> str:
+    """Three capital letters for a district (``Agdam District`` -> ``AGD``): its folded name
+    without the words 'district' or 'rayon', letters only."""
+    from clearground.domain.names import fold
+
+    words = [w for w in fold(name).split() if w not in ("district", "rayon", "raion")]
+    letters = "".join(c for c in "".join(words) if c.isascii() and c.isalpha())
+    return letters[:3].upper() or "LOC"
+
+
+def next_local_id(session: Session, kind: str, district: str | None) -> str:
+    """A local id no record of ``kind`` has, for the form to propose: the kind's three
+    letters, the district's (when known) and one more than the highest number already
+    given after that prefix (``HAZ-AGD-00187``)."""
+    table: Any = kinds.TABLES[kind]
+    prefix = kinds.get(kind).singular[:3].upper() + "-"
+    if district:
+        prefix += district_prefix(district) + "-"
+    taken = session.execute(
+        select(table.local_id).where(
+            table.local_id.like(prefix.replace("_", "\\_") + "%", escape="\\")
+        )
+    ).scalars()
+    numbers = [int(rest) for lid in taken if (rest := lid[len(prefix) :]).isdigit()]
+    return f"{prefix}{max(numbers, default=0) + 1:0{LOCAL_ID_DIGITS}d}"

@@ -30,6 +30,7 @@ from clearground.store.database import Store
 from clearground.web import (
     bulk_review,
     dashboard,
+    local_ids,
     maps,
     ogc,
     pages,
@@ -159,7 +160,17 @@ def create_app(db_url: str) -> FastAPI:
     app.add_middleware(BodyLimit)  # bodies over their limit: 413 before they are parsed
     app.add_middleware(SecurityHeaders)  # outermost: every answer gets the headers
     app.state.figures = figures
-    for part in (ogc, pages, records, bulk_review, record_pages, transfer, maps, dashboard):
+    for part in (
+        ogc,
+        pages,
+        records,
+        bulk_review,
+        local_ids,
+        record_pages,
+        transfer,
+        maps,
+        dashboard,
+    ):
         app.include_router(part.router)
     with resources.as_file(WEB / "static") as static:
         app.mount("/static", StaticFiles(directory=static), name="static")

@@ -47,6 +47,7 @@
       textarea.value = g ? JSON.stringify(g) : "";
       mapEl.dataset.vertices = String(vertices.length);
       mapEl.dataset.closed = String(closed);
+      if (g) { mapEl.dispatchEvent(new CustomEvent("cg:drawn")); }
     }
     function render() {
       layer.clearLayers();
@@ -112,6 +113,37 @@
     const mapEl = document.getElementById("draw-map");
     if (mapEl && textarea) { drawing(mapEl, textarea, form.dataset.shape); }
     const errorEl = document.getElementById("form-error");
+
+    // A new record's local id is proposed (kind, district, next free number: HAZ-AGD-00187)
+    // and follows the district or the drawing until the user types one of their own.
+    const localId = document.getElementById("f-local_id");
+    if (!id && localId) {
+      const district = document.getElementById("f-location");
+      async function propose() {
+        if (localId.value.trim() && localId.value !== localId.dataset.proposed) { return; }
+        const q = new URLSearchParams();
+        if (district && district.value.trim()) { q.set("district", district.value.trim()); }
+        else if (textarea && textarea.value.trim()) {
+          try {
+            const g = JSON.parse(textarea.value);
+            const ring = g.type === "Point" ? [g.coordinates] : g.coordinates[0];
+            q.set("lon", String(ring.reduce((a, p) => a + p[0], 0) / ring.length));
+            q.set("lat", String(ring.reduce((a, p) => a + p[1], 0) / ring.length));
+          } catch (e) { /* no drawing yet */ }
+        }
+        const r = await cg.api("GET", `/api/local-id/${kind}?${q}`);
+        if (!r.ok || (localId.value.trim() && localId.value !== localId.dataset.proposed)) { return; }
+        localId.value = r.data.local_id;
+        localId.dataset.proposed = r.data.local_id;
+        form.dataset.proposed = r.data.local_id;
+      }
+      let timer = null;
+      const later = () => { clearTimeout(timer); timer = setTimeout(propose, 300); };
+      propose();
+      if (district) { district.addEventListener("change", later); }
+      if (textarea) { textarea.addEventListener("change", later); }
+      if (mapEl) { mapEl.addEventListener("cg:drawn", later); }
+    }
 
     function collect(onlyChanged) {
       const values = {};
