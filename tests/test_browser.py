@@ -350,6 +350,8 @@ def test_hazard_drawn_submitted_approved_mapped_and_counted(visitors: Visitors, 
     op.page.select_option("#f-kind", "SHA")
     op.page.fill("#f-name", NEW_NAME)
     op.page.fill("#f-info_date", "2024-05-14")
+    # blockages: a choice of several (was a JSON textarea: 'agriculture' gave a script error)
+    op.page.select_option("#f-blockages", ["road", "water"])
     geometry = draw_polygon(op, CORNERS)
     op.shot("hazard-drawn")
     op.page.click("#save-submit")
@@ -360,6 +362,8 @@ def test_hazard_drawn_submitted_approved_mapped_and_counted(visitors: Visitors, 
     assert op.text("#record-status") == "submitted"
     saved = json.loads(op.page.inner_text("#record-geometry"))
     assert shape(saved).equals_exact(shape(geometry), 1e-9)
+    stored = op.api("GET", f"/api/records/hazards/{hazard_id}")
+    assert stored["data"]["blockages"] == ["road", "water"], stored
     area = float(op.text("#record-fields td[data-field='area_m2']").replace(",", ""))
     assert area == pytest.approx(plane_area_m2(geometry), rel=2e-3)
     # the operator may not approve: no button, and the API refuses the page's own call

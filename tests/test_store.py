@@ -412,3 +412,33 @@ def test_funding_and_rates_keep_exact_decimals(store: Store) -> None:
         )
         got = reg.get("funding", fid)
     assert str(got["amount"]) == "400000.00"
+
+
+def test_a_hazards_blockages_are_of_the_vocabulary(store: Store) -> None:
+    """Blockages were a free JSON list: 'farmland' or a typo was kept, and the priority
+    score, which counts the known ones only, silently lost it. Each item is now checked; text
+    with commas is read as a list; repeats are kept once."""
+    with store.session() as s:
+        reg = Registry(s)
+        hid = reg.add(
+            "hazards",
+            {
+                "local_id": "HAZ-BL",
+                "kind": "SHA",
+                "geometry": HAZARD,
+                "blockages": "Road, water; road",
+            },
+        )
+        assert reg.get("hazards", hid)["blockages"] == ["road", "water"]
+        with pytest.raises(BadInput) as info:
+            reg.add(
+                "hazards",
+                {
+                    "local_id": "HAZ-BL2",
+                    "kind": "SHA",
+                    "geometry": HAZARD,
+                    "blockages": ["road", "farmland"],
+                },
+            )
+    assert info.value.field == "blockages" and info.value.value == "farmland"
+    assert "agriculture" in (info.value.fix or "")

@@ -33,9 +33,44 @@ class KindSpec:
     required: tuple[str, ...] = ()
     check: Callable[[Mapping[str, Any], str | None], None] | None = None
     known_dates: tuple[str, ...] = ()
+    lists: dict[str, type[StrEnum]] = field(default_factory=dict)
+    """List fields whose every item is of a vocabulary (a hazard's ``blockages``)."""
 
 
 REVIEW_STATUSES = tuple(s.value for s in e.ReviewStatus)
+
+
+def check_choices(
+    value: object,
+    vocabulary: type[StrEnum],
+    field_name: str,
+    record: str | None = None,
+) -> list[str]:
+    """``value`` (a list, or text with commas or semicolons between the items) as a list of
+    members of ``vocabulary``, each once, in the order given; an unknown item is refused
+    naming it and the nearest allowed."""
+    if value is None:
+        return []
+    if isinstance(value, str):
+        items: list[object] = [v.strip() for v in value.replace(";", ",").split(",")]
+    elif isinstance(value, list | tuple):
+        items = list(value)
+    else:
+        raise BadInput(
+            f"{field_name} must be a list",
+            field=field_name,
+            value=value,
+            record=record,
+            fix=f"Give the items separated by commas: {', '.join(m.value for m in vocabulary)}",
+        )
+    out: list[str] = []
+    for item in items:
+        if item in (None, ""):
+            continue
+        choice = check_choice(str(item).strip().lower(), vocabulary, field_name, record)
+        if choice not in out:
+            out.append(choice)
+    return out
 
 
 def check_choice(

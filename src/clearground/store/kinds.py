@@ -290,6 +290,7 @@ _BUILT_IN = (
             "polygon",
             True,
             ("kind",),
+            lists={"blockages": e.Blockage},
         ),
         {"en": "Hazardous areas", "az": "Təhlükəli ərazilər", "ru": "Опасные районы"},
         (_LOCATION, _ref("record", "records", column="minefield_record_id")),

@@ -61,6 +61,9 @@ def form_fields(session: Any, kind: str) -> list[dict[str, Any]]:
         if name in spec.enums:
             entry["input"] = "select"
             entry["choices"] = [m.value for m in spec.enums[name]]
+        elif name in spec.lists:  # several of a vocabulary: a hazard's blockages
+            entry["input"] = "multiple"
+            entry["choices"] = [m.value for m in spec.lists[name]]
         elif name in refs:
             ref_name, table, col = refs[name]
             entry["name"] = ref_name  # typed by name or local id; the registry resolves it

@@ -25,7 +25,7 @@ from clearground.domain.errors import BadInput, NotFound, StaleVersion
 from clearground.domain.geometry import areas_m2, check_lonlat, check_polygon
 from clearground.domain.minefield_record import build_record
 from clearground.domain.names import fold
-from clearground.domain.records import REVIEW_STATUSES, check_choice
+from clearground.domain.records import REVIEW_STATUSES, check_choice, check_choices
 from clearground.store import kinds
 from clearground.store import tables as t
 from clearground.store.data_version import mark_changed
@@ -291,6 +291,9 @@ class Registry:
                 continue
             if name in spec.enums and value is not None:
                 row[name] = check_choice(value, spec.enums[name], name, record)
+            elif name in spec.lists:
+                items = value.tolist() if isinstance(value, np.ndarray) else value
+                row[name] = check_choices(items, spec.lists[name], name, record)
             elif name == "review_status":
                 row[name] = check_choice(value, REVIEW_STATUSES, name, record)
             elif isinstance(col.type, JSON):

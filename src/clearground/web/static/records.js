@@ -149,6 +149,12 @@
       const values = {};
       form.querySelectorAll("input[name], select[name], textarea[name]").forEach((el) => {
         if (el.name === "_note") { return; }
+        if (el.dataset.list) {  // a multiple choice: the chosen items, in the list's order
+          const chosen = Array.from(el.selectedOptions).map((o) => o.value);
+          if (onlyChanged && chosen.join(",") === (el.dataset.original || "")) { return; }
+          values[el.name] = chosen;
+          return;
+        }
         const v = el.value.trim();
         if (onlyChanged && v === (el.dataset.original || "").trim()) { return; }
         if (el.name === "geometry") {
