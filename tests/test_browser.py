@@ -688,3 +688,24 @@ def test_the_form_proposes_a_local_id_for_the_district(
     v.page.wait_for_timeout(800)
     assert v.page.input_value("#f-local_id") == "MY-OWN-1"
     v.clean()
+
+
+def test_the_drawing_map_names_districts_and_shows_the_hazards_around(
+    visitors: Visitors, site: Site
+) -> None:
+    """Issue 25 item 6: the drawing map opened on grey outlines with no names. It now labels
+    each district by name (from the database: works offline) and draws the hazards the user
+    may read in view, so a new one is not drawn over an old one."""
+    v = signed_in(visitors, "operator", "/records/hazards/new")
+    v.page.wait_for_selector("#draw-map[data-districts][data-hazards]")
+    names = v.page.eval_on_selector_all(
+        "#draw-map .district-label", "els => els.map((e) => e.textContent)"
+    )
+    assert "Agdam District" in names and len(names) == int(
+        v.page.get_attribute("#draw-map", "data-districts") or 0
+    )
+    # fill()'s hazards H1 (46.90-46.91 E, 39.90 N) lies in the opening view (40.0 N, 46.9 E,
+    # zoom 10); the operator reads hazards of every organisation
+    assert int(v.page.get_attribute("#draw-map", "data-hazards") or 0) >= 1
+    v.shot("draw-map-labelled")
+    v.clean()

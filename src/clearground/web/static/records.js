@@ -30,9 +30,36 @@
     const layer = L.layerGroup().addTo(map);
     const ref = L.layerGroup().addTo(map);
 
+    // the districts with their names, and the hazards already recorded around (the role's
+    // own view of them, from the map's layer), so a new outline is drawn where it belongs
     fetch("/api/districts").then((r) => r.json()).then((d) => {
-      L.geoJSON(d, { style: { color: "#777", weight: 1, fill: false }, interactive: false }).addTo(ref);
+      L.geoJSON(d, {
+        style: { color: "#777", weight: 1, fill: false },
+        interactive: false,
+        onEachFeature: (f, l) => {
+          if (f.properties && f.properties.name) {
+            l.bindTooltip(cg.esc(f.properties.name), {
+              permanent: true, direction: "center", className: "district-label" });
+          }
+        },
+      }).addTo(ref);
+      mapEl.dataset.districts = String(d.features.length);
     }).catch(() => {});
+    const around = L.layerGroup().addTo(map);
+    async function hazardsAround() {
+      const b = map.getBounds();
+      const box = [b.getWest(), b.getSouth(), b.getEast(), b.getNorth()].map((x) => x.toFixed(5));
+      const r = await cg.api("GET", `/api/map/hazards?bbox=${box.join(",")}&zoom=${map.getZoom()}`);
+      if (!r.ok || !r.data) { return; }
+      around.clearLayers();
+      const shown = (r.data.features || []).filter((f) => !(f.properties && f.properties.cluster));
+      L.geoJSON({ type: "FeatureCollection", features: shown }, {
+        style: { color: "#e67e22", weight: 1, dashArray: "4 3", fillOpacity: 0.08 },
+        interactive: false,
+      }).addTo(around);
+      mapEl.dataset.hazards = String(shown.length);
+    }
+    map.on("moveend", hazardsAround);
 
     function toGeoJSON() {
       if (!vertices.length) { return null; }
