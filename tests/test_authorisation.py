@@ -60,6 +60,7 @@ TABLE: dict[tuple[str, str], dict[str, str]] = {
     ("GET", "/records"): {**STAFF, "donor": "allow"},  # donors: their funding
     ("GET", "/records/{kind}/new"): ENTRY,
     ("GET", "/api/local-id/{kind}"): ENTRY,  # the form's proposed local id
+    ("POST", "/api/records/{kind}/check"): ENTRY,  # the form's checks before saving
     ("GET", "/records/{kind}/{record_id}"): STAFF,
     ("GET", "/records/{kind}/{record_id}/edit"): REVIEW,  # H1 is approved: locked for operators
     ("GET", "/review"): STAFF,
@@ -218,6 +219,10 @@ WRITES: dict[tuple[str, str], Callable[[Store, str], tuple[str, Any]]] = {
     ("POST", "/api/records/{kind}/{record_id}/reject"): lambda store, role: (
         f"/api/records/hazards/{_hazard(store, 'submitted')}/reject",
         {"version": 1, "reason": "redraw the polygon"},
+    ),
+    ("POST", "/api/records/{kind}/check"): lambda store, role: (
+        "/api/records/hazards/check",
+        {"values": _new_values(role)},
     ),
     ("POST", "/api/review/{kind}/{step}"): lambda store, role: (
         "/api/review/hazards/approve",  # a dry run: counts, writes nothing

@@ -709,3 +709,21 @@ def test_the_drawing_map_names_districts_and_shows_the_hazards_around(
     assert int(v.page.get_attribute("#draw-map", "data-hazards") or 0) >= 1
     v.shot("draw-map-labelled")
     v.clean()
+
+
+def test_the_form_warns_before_saving(visitors: Visitors, site: Site) -> None:
+    """Issue 25 item 7: drawing over hazard H1 with an estimate a hundredth of the drawn
+    area shows both warnings before anything is saved."""
+    v = signed_in(visitors, "operator", "/records/hazards/new")
+    v.page.select_option("#f-kind", "SHA")
+    v.page.fill("#f-estimated_area_m2", "2000")  # 0.2 ha; the outline is ~47 ha
+    draw_polygon(v, [(46.902, 39.902), (46.912, 39.902), (46.912, 39.907), (46.902, 39.907)])
+    v.page.wait_for_selector("#form-warnings li[data-check='overlapping_hazards']")
+    checks = set(
+        v.page.eval_on_selector_all("#form-warnings li", "els => els.map((e) => e.dataset.check)")
+    )
+    assert checks == {"area_against_estimate", "overlapping_hazards"}, checks
+    assert "H1" in v.text("#form-warnings")
+    assert v.api("GET", "/api/records/hazards?q=HAZ-")["data"]["total"] == 0  # nothing saved
+    v.shot("form-warned")
+    v.clean()

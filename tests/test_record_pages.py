@@ -155,3 +155,42 @@ def test_the_proposed_local_id_is_free_and_named_by_district(store: Store) -> No
     assert proposed()["local_id"] == "HAZ-00001"
     donor = {"Authorization": f"Bearer {ids['tokens']['donor']}"}
     assert client.get("/api/local-id/hazards", headers=donor).status_code == 403
+
+
+def test_the_form_is_warned_before_saving(store: Store) -> None:
+    """Issue 25 item 7: the drawn area 100 times the typed estimate, and an outline over a
+    hazard already held, were told only after saving. ``POST /api/records/{kind}/check``
+    answers them before, writing nothing."""
+    from fastapi.testclient import TestClient
+    from shapely.geometry import box, mapping
+    from sqlalchemy import func, select
+
+    from clearground.domain.geometry import area_m2
+    from clearground.store import tables as t
+    from clearground.web.app import create_app
+    from tests.test_ogc import H1, fill
+
+    ids = fill(store)
+    client = TestClient(create_app(store.url))
+    h = {"Authorization": f"Bearer {ids['tokens']['operator']}"}
+    over = box(46.905, 39.902, 46.915, 39.905)  # half of it on H1
+
+    def checks(geometry: object, estimate: float | None) -> set[str]:
+        values = {"local_id": "HZ-CHK", "kind": "SHA", "geometry": mapping(geometry)}
+        if estimate is not None:
+            values["estimated_area_m2"] = estimate
+        r = client.post("/api/records/hazards/check", json={"values": values}, headers=h)
+        assert r.status_code == 200, r.text
+        return {i["check"] for i in r.json()["issues"] if i["severity"] == "warning"}
+
+    with store.session() as s:
+        before = s.execute(select(func.count()).select_from(t.Hazard)).scalar_one()
+    drawn = area_m2(over)
+    assert checks(over, drawn / 100) == {"area_against_estimate", "overlapping_hazards"}
+    apart = box(47.2, 40.1, 47.21, 40.105)  # far from every hazard of fill()
+    assert checks(apart, area_m2(apart) * 2) == set()  # twice the estimate: plausible
+    assert checks(apart, area_m2(apart) * 12) == {"area_against_estimate"}
+    assert checks(apart, None) == set()
+    assert not over.intersection(H1).is_empty
+    with store.session() as s:
+        assert s.execute(select(func.count()).select_from(t.Hazard)).scalar_one() == before

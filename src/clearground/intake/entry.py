@@ -14,14 +14,19 @@ from collections.abc import Mapping
 from typing import Any
 
 import pandas as pd
+import shapely
+from shapely.geometry.base import BaseGeometry
 from sqlalchemy import Date
 
 from clearground.domain.dates import coarser, read_known_date
+from clearground.domain.geometry import area_m2
 from clearground.intake import checks
 from clearground.intake.importer import _context
 from clearground.intake.report import Issue
 from clearground.store import kinds
+from clearground.store.record_reads import hazards_by_id
 from clearground.store.repository import Registry, columns_of, table_of
+from clearground.store.spatial import ids_intersecting
 
 
 def check_record(registry: Registry, kind: str, values: Mapping[str, Any]) -> list[Issue]:
@@ -54,6 +59,70 @@ def check_record(registry: Registry, kind: str, values: Mapping[str, Any]) -> li
         if isinstance(col.type, Date) and isinstance(row.get(name), dt.date)
     ]
     issues += checks.check_dates(frame, dates, context["conflict_start"], dt.date.today())
+    geometry = values.get("geometry")
+    if kind == "hazards" and isinstance(geometry, BaseGeometry) and not geometry.is_empty:
+        issues += _area_against_estimate(geometry, values.get("estimated_area_m2"))
+        issues += _overlapping(registry, geometry, values.get("local_id"))
     for issue in issues:
         issue.record = str(values.get("local_id")) if values.get("local_id") else None
     return issues
+
+
+AREA_RATIO = 10.0
+"""A drawn hazard more than this many times its typed estimate (or less than its inverse)
+is warned about: one of the two is likely wrong (hectares typed as m², a slip of the mouse)."""
+OVERLAP_SHARE = 0.01
+"""A new hazard overlapping an existing one by more than this share of the smaller is
+warned about, as an import row is."""
+
+
+def _area_against_estimate(geometry: BaseGeometry, estimate: Any) -> list[Issue]:
+    """A warning when the drawn area and the estimated area (m²) differ tenfold or more."""
+    try:
+        typed = float(estimate)
+    except (TypeError, ValueError):
+        return []
+    if not typed > 0 or geometry.area == 0:
+        return []
+    drawn = area_m2(geometry)
+    ratio = drawn / typed
+    if 1 / AREA_RATIO < ratio < AREA_RATIO:
+        return []
+    return [
+        Issue(
+            1,
+            "estimated_area_m2",
+            f"the drawn area ({drawn / 1e4:,.2f} ha) is {ratio:,.1f} times the estimated area "
+            f"({typed / 1e4:,.2f} ha)",
+            "area_against_estimate",
+            estimate,
+            "Check the outline, or the estimate's unit (m², not hectares)",
+            severity="warning",
+        )
+    ]
+
+
+def _overlapping(registry: Registry, geometry: BaseGeometry, local_id: Any) -> list[Issue]:
+    """Warnings for the existing hazards the new outline overlaps (found through the spatial
+    index), by share of the smaller."""
+    ids = ids_intersecting(registry.session, "hazards", tuple(geometry.bounds))
+    out = []
+    for _, other_lid, other in hazards_by_id(registry.session, ids):
+        if other is None or str(other_lid) == str(local_id):
+            continue
+        try:
+            share = geometry.intersection(other).area / max(min(geometry.area, other.area), 1e-18)
+        except shapely.errors.GEOSException:
+            continue
+        if share > OVERLAP_SHARE:
+            out.append(
+                Issue(
+                    1,
+                    "geometry",
+                    f"overlaps hazard {other_lid} by {share:.0%} of the smaller",
+                    "overlapping_hazards",
+                    fix="Merge or reshape the hazards if they are the same ground",
+                    severity="warning",
+                )
+            )
+    return out

@@ -227,3 +227,13 @@ def next_local_id(session: Session, kind: str, district: str | None) -> str:
     ).scalars()
     numbers = [int(rest) for lid in taken if (rest := lid[len(prefix) :]).isdigit()]
     return f"{prefix}{max(numbers, default=0) + 1:0{LOCAL_ID_DIGITS}d}"
+
+
+def hazards_by_id(session: Session, ids: list[int]) -> list[tuple[int, str, Any]]:
+    """(id, local id, geometry) of the hazards ``ids``."""
+    if not ids:
+        return []
+    rows = session.execute(
+        select(t.Hazard.id, t.Hazard.local_id, t.Hazard.geometry).where(t.Hazard.id.in_(ids))
+    ).all()
+    return [(int(r[0]), str(r[1]), r[2]) for r in rows]

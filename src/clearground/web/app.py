@@ -30,6 +30,7 @@ from clearground.store.database import Store
 from clearground.web import (
     bulk_review,
     dashboard,
+    entry_checks,
     local_ids,
     maps,
     ogc,
@@ -163,6 +164,7 @@ def create_app(db_url: str) -> FastAPI:
     for part in (
         ogc,
         pages,
+        entry_checks,
         records,
         bulk_review,
         local_ids,

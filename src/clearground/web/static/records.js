@@ -172,6 +172,32 @@
       if (mapEl) { mapEl.addEventListener("cg:drawn", later); }
     }
 
+    // Warnings before saving: the values as they stand are checked as a save would check
+    // them (drawn area against the estimate, overlaps with hazards held, dates, position),
+    // nothing written; shown in #form-warnings as the user draws and types.
+    const warningsEl = document.getElementById("form-warnings");
+    let checkTimer = null;
+    let checked = 0;
+    async function checkNow() {
+      let values;
+      try { values = collect(false); } catch (e) { return; }
+      if (!values.geometry) { return; }
+      const r = await cg.api("POST", `/api/records/${kind}/check`, { values });
+      if (!r.ok || !r.data) { return; }
+      const warned = r.data.issues.filter((i) => i.severity === "warning");
+      warningsEl.innerHTML = warned.length ? "<ul>" + warned.map((i) =>
+        `<li data-check="${cg.esc(i.check)}"><b>${cg.esc(i.field || "")}</b>: ${cg.esc(i.reason)}` +
+        `${i.fix ? " — " + cg.esc(i.fix) : ""}</li>`).join("") + "</ul>" : "";
+      warningsEl.hidden = !warned.length;
+      checked += 1;
+      form.dataset.checked = String(checked);
+    }
+    function checkSoon() { clearTimeout(checkTimer); checkTimer = setTimeout(checkNow, 400); }
+    if (warningsEl) {
+      form.addEventListener("change", checkSoon);
+      if (mapEl) { mapEl.addEventListener("cg:drawn", checkSoon); }
+    }
+
     function collect(onlyChanged) {
       const values = {};
       form.querySelectorAll("input[name], select[name], textarea[name]").forEach((el) => {
