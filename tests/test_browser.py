@@ -727,3 +727,18 @@ def test_the_form_warns_before_saving(visitors: Visitors, site: Site) -> None:
     assert v.api("GET", "/api/records/hazards?q=HAZ-")["data"]["total"] == 0  # nothing saved
     v.shot("form-warned")
     v.clean()
+
+
+def test_references_are_typed_with_suggestions(visitors: Visitors, site: Site) -> None:
+    """Issue 25 item 5 (references): the hazard of an activity and a hazard's district were
+    free text. The district field lists the districts; the hazard field suggests the hazards
+    the user may read whose id or name holds what is typed."""
+    v = signed_in(visitors, "operator", "/records/hazards/new")
+    districts = v.page.eval_on_selector_all("#dl-location option", "os => os.map((o) => o.value)")
+    assert "Agdam District" in districts and districts == sorted(districts)
+    v.open("/records/activities/new")
+    v.page.fill("#f-hazard", "H")
+    v.page.wait_for_selector("#f-hazard[data-suggested]")
+    offered = v.page.eval_on_selector_all("#dl-hazard option", "os => os.map((o) => o.value)")
+    assert {"H1", "H2", "H3"} <= set(offered), offered
+    v.clean()

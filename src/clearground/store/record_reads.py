@@ -237,3 +237,11 @@ def hazards_by_id(session: Session, ids: list[int]) -> list[tuple[int, str, Any]
         select(t.Hazard.id, t.Hazard.local_id, t.Hazard.geometry).where(t.Hazard.id.in_(ids))
     ).all()
     return [(int(r[0]), str(r[1]), r[2]) for r in rows]
+
+
+def district_names(session: Session) -> list[str]:
+    """The names of the districts, sorted (the form's suggestions for a district)."""
+    rows = session.execute(
+        select(t.Location.name).where(t.Location.kind == "district").order_by(t.Location.name)
+    ).scalars()
+    return [str(n) for n in rows]

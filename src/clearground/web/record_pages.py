@@ -16,7 +16,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy import JSON, Date, Float, Integer, Numeric
 
-from clearground.store import access
+from clearground.store import access, kinds
 from clearground.store import record_reads as reads
 from clearground.store import tables as t
 from clearground.store.kinds import KINDS
@@ -71,6 +71,11 @@ def form_fields(session: Any, kind: str) -> list[dict[str, Any]]:
             if table in SELECT_REFS:
                 entry["input"] = "select"
                 entry["choices"] = reads.column_values(session, table, col)
+            else:  # typed, with suggestions: districts listed, other records searched
+                entry["input"] = "search"
+                entry["target"] = kinds.of_table(table).name
+                if table is t.Location:
+                    entry["choices"] = reads.district_names(session)
         elif isinstance(column.type, JSON):
             entry["input"] = "json"  # e.g. a minefield record's form: reference points, legs
         elif isinstance(column.type, Date):

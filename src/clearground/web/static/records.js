@@ -198,6 +198,27 @@
       if (mapEl) { mapEl.addEventListener("cg:drawn", checkSoon); }
     }
 
+    // References typed by local id or name, with suggestions: the records of the target
+    // kind the user may read whose id or name holds what is typed (districts are listed).
+    form.querySelectorAll("input[data-search]").forEach((el) => {
+      if (el.dataset.search === "locations") { return; }
+      const list = document.getElementById(`dl-${el.name}`);
+      let timer = null;
+      el.addEventListener("input", () => {
+        clearTimeout(timer);
+        timer = setTimeout(async () => {
+          const q = el.value.trim();
+          if (!q) { return; }
+          const r = await cg.api("GET",
+            `/api/records/${el.dataset.search}?q=${encodeURIComponent(q)}&limit=20`);
+          if (!r.ok || !r.data) { return; }
+          list.innerHTML = r.data.items.map((i) =>
+            `<option value="${cg.esc(i.local_id)}">${cg.esc(i.name || "")}</option>`).join("");
+          el.dataset.suggested = String(r.data.items.length);
+        }, 250);
+      });
+    });
+
     function collect(onlyChanged) {
       const values = {};
       form.querySelectorAll("input[name], select[name], textarea[name]").forEach((el) => {
