@@ -266,7 +266,8 @@ def web_steps(visitors: Visitors, pictures: Pictures, hazards: pd.DataFrame, fix
     im.page.click("#btn-approve")
     im.page.wait_for_selector("#record-status[data-status='approved']")
     approve(im, "FUZ-001")
-    assert field(im, "location") == "Fuzuli District" and field(im, "status") == "in_work"
+    # the page shows the stored code in_work as words
+    assert field(im, "location") == "Fuzuli District" and field(im, "status") == "in work"
     for org in ORG_IDS:
         approve(im, org)
 

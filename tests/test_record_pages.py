@@ -194,3 +194,41 @@ def test_the_form_is_warned_before_saving(store: Store) -> None:
     assert not over.intersection(H1).is_empty
     with store.session() as s:
         assert s.execute(select(func.count()).select_from(t.Hazard)).scalar_one() == before
+
+
+def test_a_record_page_shows_words_not_codes(store: Store) -> None:
+    """Issue 25 item 9: the record page showed stored codes (``destroyed_in_situ``,
+    ``mined_area``), a minefield form as a Python dict and timestamps to the microsecond."""
+    import re
+
+    from fastapi.testclient import TestClient
+
+    from clearground.store.repository import Registry
+    from clearground.web.app import create_app
+    from tests.test_ogc import fill
+
+    ids = fill(store)
+    client = TestClient(create_app(store.url))
+    h = {"Authorization": f"Bearer {ids['tokens']['im_officer']}"}
+    with store.session() as s:
+        reg = Registry(s, user="u_im_officer")
+        hid = reg.add(
+            "hazards",
+            {
+                "local_id": "HZ-WORDS",
+                "kind": "SHA",
+                "contamination": "mined_area",
+                "blockages": ["road", "water"],
+                "geometry": box(47.2, 40.1, 47.21, 40.105),
+            },
+        )
+    page = client.get(f"/records/hazards/{hid}", headers=h).text
+    cells = dict(re.findall(r'<td data-field="(\w+)">(.*?)</td>', page, flags=re.S))
+    assert cells["contamination"] == "mined area"
+    assert cells["blockages"] == "road, water"
+    assert cells["kind"] == "SHA"
+    assert cells["evidence"] == "—"
+    stamp = re.search(r">(\d{4}-\d\d-\d\d \d\d:\d\d)</time>", cells["updated_at"])
+    assert stamp is not None and "." not in cells["updated_at"].split(">", 1)[1], cells[
+        "updated_at"
+    ]

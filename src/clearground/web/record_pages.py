@@ -197,6 +197,8 @@ def record_page(request: Request, kind: str, record_id: int, who: CurrentUser) -
             "may_edit": may_edit,
             "may_review": may_review,
             "may_revert": who.role in api.REVIEWERS,
+            # fields holding codes, shown as words (destroyed in situ, NTS)
+            "codes": {*KINDS[kind].rules.enums, *KINDS[kind].rules.lists, "review_status"},
         },
         who,
     )
