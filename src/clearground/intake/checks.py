@@ -135,6 +135,20 @@ def check_geometries(
                 )
             )
             continue
+        x0, y0, x1, y1 = geom.bounds
+        if not (-180 <= x0 <= x1 <= 180 and -90 <= y0 <= y1 <= 90):  # NaN fails it too
+            issues.append(
+                Issue(
+                    row,
+                    "geometry",
+                    "coordinates beyond longitude -180..180 or latitude -90..90",
+                    "coordinates_out_of_range",
+                    f"{x0:.6g}, {y0:.6g} .. {x1:.6g}, {y1:.6g}",
+                    "Give longitude and latitude in degrees, or name the file's coordinate "
+                    "system with --crs",
+                )
+            )
+            continue
         where, distance = border.verdict(geom) if border is not None else ("inside", 0.0)
         if where == "near" and not (area is not None and area.contains(_swap(geom))):
             issues.append(
