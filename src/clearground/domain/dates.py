@@ -135,6 +135,23 @@ def coarser(precision: DatePrecision | str, other: Any) -> str:
     return mine
 
 
+def known_with(value: Any, stated: Any) -> tuple[dt.date | None, Any] | None:
+    """``value`` read as a date known to its year or month, or as an unknown date (None, an
+    empty cell, ``unknown``), with its precision: the coarser of the text's and ``stated``
+    (a ``stated`` that is no precision is kept, for the registry to refuse by name). None
+    for a full date or any other value, which the caller reads as it reads dates."""
+    if value is None:
+        known: tuple[dt.date | None, DatePrecision] | None = (None, DatePrecision.UNKNOWN)
+    else:
+        known = read_known_date(value) if isinstance(value, str) else None
+    if known is None:
+        return None
+    date, precision = known
+    if stated in (None, "") or stated in ORDER:
+        return date, coarser(precision, stated)
+    return date, stated
+
+
 def last_day(date: dt.date, precision: DatePrecision | str | None) -> dt.date:
     """The last day of the span ``date`` (its first day) names at ``precision``."""
     if precision == DatePrecision.YEAR:

@@ -294,6 +294,29 @@ def _longest_edge_m(geom: BaseGeometry) -> float:
     return best
 
 
+OVERLAP_SHARE = 0.01
+"""A hazard overlapping another by more than this share of the smaller is warned about."""
+
+
+def overlap_warning(
+    row: int | None, a: BaseGeometry, b: BaseGeometry, other: str, record: str | None = None
+) -> Issue | None:
+    """The warning that hazard ``a`` (of ``row``) overlaps hazard ``other`` (``b``) by more
+    than :data:`OVERLAP_SHARE` of the smaller of the two; None if it does not."""
+    share = a.intersection(b).area / max(min(a.area, b.area), 1e-18)
+    if not share > OVERLAP_SHARE:  # NaN too
+        return None
+    return Issue(
+        row,
+        "geometry",
+        f"overlaps hazard {other} by {share:.0%} of the smaller",
+        "overlapping_hazards",
+        fix="Merge or reshape the hazards if they are the same ground",
+        severity="warning",
+        record=record,
+    )
+
+
 def check_dates(
     frame: pd.DataFrame, date_fields: list[str], conflict_start: dt.date | None, today: dt.date
 ) -> list[Issue]:

@@ -18,7 +18,7 @@ import shapely
 from shapely.geometry.base import BaseGeometry
 from sqlalchemy import Date
 
-from clearground.domain.dates import coarser, read_known_date
+from clearground.domain.dates import known_with
 from clearground.domain.geometry import area_m2
 from clearground.intake import checks
 from clearground.intake.importer import _context
@@ -39,9 +39,9 @@ def check_record(registry: Registry, kind: str, values: Mapping[str, Any]) -> li
     context = _context(registry.session)
     row = {k: v for k, v in values.items() if k != "form"} | {"_row": 1}
     for name in spec.known_dates:  # "2004" or "2004-06": checked as the span it names
-        if isinstance(row.get(name), str) and (known := read_known_date(row[name])):
-            row[name], precision = known
-            row[f"{name}_precision"] = coarser(precision, row.get(f"{name}_precision"))
+        key = f"{name}_precision"
+        if isinstance(row.get(name), str) and (found := known_with(row[name], row.get(key))):
+            row[name], row[key] = found
     frame = pd.DataFrame([row])
     if "geometry" in values:
         frame["geometry"] = pd.Series([values["geometry"]], dtype=object)
@@ -71,9 +71,6 @@ def check_record(registry: Registry, kind: str, values: Mapping[str, Any]) -> li
 AREA_RATIO = 10.0
 """A drawn hazard more than this many times its typed estimate (or less than its inverse)
 is warned about: one of the two is likely wrong (hectares typed as m², a slip of the mouse)."""
-OVERLAP_SHARE = 0.01
-"""A new hazard overlapping an existing one by more than this share of the smaller is
-warned about, as an import row is."""
 
 
 def _area_against_estimate(geometry: BaseGeometry, estimate: Any) -> list[Issue]:
@@ -110,19 +107,10 @@ def _overlapping(registry: Registry, geometry: BaseGeometry, local_id: Any) -> l
     for _, other_lid, other in hazards_by_id(registry.session, ids):
         if other is None or str(other_lid) == str(local_id):
             continue
-        try:
-            share = geometry.intersection(other).area / max(min(geometry.area, other.area), 1e-18)
+        try:  # the rule an import row is warned by
+            warning = checks.overlap_warning(1, geometry, other, other_lid)
         except shapely.errors.GEOSException:
             continue
-        if share > OVERLAP_SHARE:
-            out.append(
-                Issue(
-                    1,
-                    "geometry",
-                    f"overlaps hazard {other_lid} by {share:.0%} of the smaller",
-                    "overlapping_hazards",
-                    fix="Merge or reshape the hazards if they are the same ground",
-                    severity="warning",
-                )
-            )
+        if warning is not None:
+            out.append(warning)
     return out

@@ -685,20 +685,11 @@ def _overlapping_hazards(session: Any, rows: list[_Row]) -> list[Issue]:
     for i, j in zip(*pairs, strict=True):
         if i == j or names[i] == names[j] or (j < len(rows) and j < i):
             continue
-        a, b = everything[i], everything[j]
-        share = a.intersection(b).area / max(min(a.area, b.area), 1e-18)
-        if share > 0.01:
-            issues.append(
-                Issue(
-                    rows[i].row,
-                    "geometry",
-                    f"overlaps hazard {names[j]} by {share:.0%} of the smaller",
-                    "overlapping_hazards",
-                    fix="Merge or reshape the hazards if they are the same ground",
-                    severity="warning",
-                    record=names[i],
-                )
-            )
+        warning = checks.overlap_warning(
+            rows[i].row, everything[i], everything[j], names[j], record=names[i]
+        )
+        if warning is not None:
+            issues.append(warning)
     return issues
 
 

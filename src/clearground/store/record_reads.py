@@ -12,9 +12,10 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from sqlalchemy import func, select, true
-from sqlalchemy.orm import Session
+from sqlalchemy import func, null, select, true
+from sqlalchemy.orm import Session, aliased
 
+from clearground.domain.names import fold
 from clearground.store import access, kinds
 from clearground.store import tables as t
 from clearground.store.repository import table_of
@@ -89,9 +90,7 @@ def review_rows(
     in its queue, longest waiting first: an operator its organisation's rows (of kinds without
     an organisation column, those its organisation's users created)."""
     table: Any = kinds.TABLES[kind]
-    where = [table.review_status == status, *access.row_filter(who, kind)]
-    if who.role == "operator" and not access.by_organisation(kind):
-        where.append(access.created_by_organisation(kind, table, who.organisation_id))
+    where = [table.review_status == status, *_in_queue(who, kind, table)]
     about, joins = _about(kind, table)
     stmt: Any = select(*(getattr(table, c) for c in QUEUE_FIELDS), *about)
     for target, on in joins:
@@ -100,14 +99,22 @@ def review_rows(
     return [tuple(r) for r in rows]
 
 
-def review_counts(session: Session, who: Principal, kind: str) -> dict[str, int]:
-    """How many records of ``kind`` ``who`` sees in its queue, per review status."""
-    table: Any = kinds.TABLES[kind]
+def _in_queue(who: Principal, kind: str, table: Any) -> list[Any]:
+    """The conditions on ``table``'s rows in ``who``'s queue: the row rules, and for an
+    operator and a kind without an organisation column, those its organisation created."""
     where = list(access.row_filter(who, kind))
     if who.role == "operator" and not access.by_organisation(kind):
         where.append(access.created_by_organisation(kind, table, who.organisation_id))
+    return where
+
+
+def review_counts(session: Session, who: Principal, kind: str) -> dict[str, int]:
+    """How many records of ``kind`` ``who`` sees in its queue, per review status."""
+    table: Any = kinds.TABLES[kind]
     rows = session.execute(
-        select(table.review_status, func.count()).where(*where).group_by(table.review_status)
+        select(table.review_status, func.count())
+        .where(*_in_queue(who, kind, table))
+        .group_by(table.review_status)
     ).all()
     return {str(status): int(n) for status, n in rows}
 
@@ -119,9 +126,6 @@ not): its name (never a victim's: personal data), its district and its organisat
 
 def _about(kind: str, table: Any) -> tuple[list[Any], list[tuple[Any, Any]]]:
     """The columns of ``ABOUT_FIELDS`` for ``kind`` and the outer joins they need."""
-    from sqlalchemy import null
-    from sqlalchemy.orm import aliased
-
     desc = kinds.get(kind)
     joins: list[tuple[Any, Any]] = []
     shown = hasattr(table, "name") and desc.public != kinds.Public.NEVER
@@ -205,8 +209,6 @@ LOCAL_ID_DIGITS = 5
 def district_prefix(name: str) -> str:
     """Three capital letters for a district (``Agdam District`` -> ``AGD``): its folded name
     without the words 'district' or 'rayon', letters only."""
-    from clearground.domain.names import fold
-
     words = [w for w in fold(name).split() if w not in ("district", "rayon", "raion")]
     letters = "".join(c for c in "".join(words) if c.isascii() and c.isalpha())
     return letters[:3].upper() or "LOC"

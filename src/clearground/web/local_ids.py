@@ -38,16 +38,15 @@ def propose_local_id(
     check_may_write(who, kind)
     with store_of(request).session() as session:
         registry = Registry(session)
-        name = None
+        found: int | None = None
         try:
             if district:
                 found = registry.lookup(t.Location, "name", district)
-                name = session.get(t.Location, found).name  # type: ignore[union-attr]
             elif lon is not None and lat is not None:
-                found_id = registry.place(Point(lon, lat))
-                name = session.get(t.Location, found_id).name if found_id else None  # type: ignore[union-attr]
+                found = registry.place(Point(lon, lat))
         except BadInput:
-            name = None  # an unknown or ambiguous district: the id without its part
+            found = None  # an unknown or ambiguous district: the id without its part
+        name = reads.value_of(session, t.Location, "name", found) if found else None
         return {
             "kind": kind,
             "local_id": reads.next_local_id(session, kind, name),

@@ -4,7 +4,7 @@ land released only from its hazard, without overlaps, within its area."""
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from typing import Any
 
 from shapely.geometry.base import BaseGeometry
@@ -26,24 +26,7 @@ def batch_refusals(
     others pass (a local id given again after its first row; for activities, each release
     outside its hazard, overlapping or over its area, the hazard's other rows checked again
     without it). An import with ``--skip-invalid`` leaves them all out and inserts once."""
-    out: list[tuple[int, BadInput]] = []
-    seen: set[str] = set()
-    for i, r in enumerate(rows):
-        lid = str(r.get("local_id"))
-        if lid in seen:
-            out.append(
-                (
-                    i,
-                    BadInput(
-                        "local id given twice",
-                        field="local_id",
-                        value=lid,
-                        record=lid,
-                        fix="Each record needs its own local id",
-                    ),
-                )
-            )
-        seen.add(lid)
+    out = list(_repeated_local_ids(rows))
     if kind != "activities":
         return out
     left = {i for i, _ in out}
@@ -72,20 +55,29 @@ def batch_refusals(
     return sorted(out, key=lambda pair: pair[0])
 
 
-def check_local_ids_differ(rows: Sequence[dict[str, Any]]) -> None:
+def _repeated_local_ids(rows: Sequence[dict[str, Any]]) -> Iterator[tuple[int, BadInput]]:
+    """``(index, refusal)`` for each row whose local id an earlier row of ``rows`` has."""
     seen: set[str] = set()
     for i, r in enumerate(rows):
         lid = str(r.get("local_id"))
         if lid in seen:
-            raise BadInput(
-                "local id given twice",
-                field="local_id",
-                value=lid,
-                row=i + 1,
-                record=lid,
-                fix="Each record needs its own local id",
+            yield (
+                i,
+                BadInput(
+                    "local id given twice",
+                    field="local_id",
+                    value=lid,
+                    row=i + 1,
+                    record=lid,
+                    fix="Each record needs its own local id",
+                ),
             )
         seen.add(lid)
+
+
+def check_local_ids_differ(rows: Sequence[dict[str, Any]]) -> None:
+    for _, refusal in _repeated_local_ids(rows):
+        raise refusal
 
 
 def check_unique_local_ids(

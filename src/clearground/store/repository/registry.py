@@ -19,8 +19,7 @@ from shapely.geometry.base import BaseGeometry
 from sqlalchemy import JSON, func, insert, select, update
 from sqlalchemy.orm import Session
 
-from clearground.domain.dates import ORDER, check_known_date, coarser, read_known_date
-from clearground.domain.enums import DatePrecision
+from clearground.domain.dates import check_known_date, known_with
 from clearground.domain.errors import BadInput, NotFound, StaleVersion
 from clearground.domain.geometry import areas_m2, check_lonlat, check_polygon
 from clearground.domain.minefield_record import build_record
@@ -645,18 +644,10 @@ def _read_partial_date(row: dict[str, Any], name: str) -> None:
     ``unknown``: the date and its precision (the coarser of the text's and one given)."""
     if name not in row:
         return
-    value = row[name]
-    if value is None:
-        known: tuple[dt.date | None, DatePrecision] | None = (None, DatePrecision.UNKNOWN)
-    else:
-        known = read_known_date(value) if isinstance(value, str) else None
-    if known is None:
-        return
-    row[name], precision = known
     key = f"{name}_precision"
-    given = row.get(key)
-    if given in (None, "") or given in ORDER:
-        row[key] = coarser(precision, given)
+    found = known_with(row[name], row.get(key))
+    if found is not None:
+        row[name], row[key] = found
 
 
 def count(session: Session, kind: str) -> int:
